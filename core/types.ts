@@ -1,0 +1,54 @@
+/**
+ * Shared vocabulary of the phone-number core. Pure types, no I/O.
+ * Terms follow ITU-T E.164 and libphonenumber: a number is a country calling code plus a
+ * national significant number (NSN); a region is an ISO 3166-1 alpha-2 code.
+ */
+import type { CountryCode, NumberType as LibNumberType } from 'libphonenumber-js/max';
+
+/** libphonenumber number types (`getType()`), e.g. `MOBILE`, `FIXED_LINE_OR_MOBILE`. */
+export type NumberType = NonNullable<LibNumberType>;
+
+export const NUMBER_TYPES: readonly NumberType[] = [
+  'FIXED_LINE', 'MOBILE', 'FIXED_LINE_OR_MOBILE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST',
+  'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+] as const;
+
+export type Region = CountryCode;
+
+/**
+ * Why a number is not valid. The first four are libphonenumber's parse errors
+ * (`parsePhoneNumberWithError`); `TOO_SHORT`/`TOO_LONG`/`INVALID_LENGTH` also come from
+ * `validatePhoneNumberLength`. null when the number parsed and its length is possible.
+ */
+export type ErrorReason = 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_COUNTRY' | 'NOT_A_NUMBER' | 'INVALID_LENGTH';
+
+/** One number found in a raw field, validated and normalised. */
+export interface CheckResult {
+  /** The part of the raw field this result is about, as written (after splitting). */
+  input: string;
+  /** libphonenumber `isValid()` under the /max metadata. */
+  valid: boolean;
+  /** libphonenumber `isPossible()` (length check only). */
+  possible: boolean;
+  /** E.164 form, `+` then digits; null when the input did not parse. */
+  e164: string | null;
+  /** Region the number belongs to (not the default region it was parsed with). */
+  region: Region | null;
+  type: NumberType | null;
+  /** Extension digits, without the `ext.` marker. */
+  ext: string | null;
+  /** National format, e.g. `020 7946 0123`. */
+  national: string | null;
+  error: ErrorReason | null;
+  /** Human-readable explanation when the result is not valid, e.g. why letters were rejected. */
+  detail: string | null;
+}
+
+/** One generated number. `seq` is its 0-based position in the batch (the permutation index). */
+export interface GeneratedNumber {
+  seq: number;
+  e164: string;
+  region: Region;
+  type: NumberType | null;
+  valid: boolean;
+}

@@ -1,0 +1,155 @@
+/**
+ * The batch spec: the one shape every entry point (CLI, REST API, PhoneBatch resource) turns
+ * into before a workflow starts. TypeBox gives the JSON Schema (used by fastify and the CRD)
+ * and the static type from one definition.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { getCountries } from 'libphonenumber-js/max';
+import { NUMBER_TYPES } from '../core/types.ts';
+
+/** Largest generate count one batch may request (100 M, within continue-as-new limits). */
+export const MAX_GENERATE_COUNT = 100_000_000;
+/** Largest inline validate source (rows); bigger inputs go through an upload. */
+export const MAX_INLINE_NUMBERS = 10_000;
+
+/** Regions libphonenumber-js/max has metadata for (ISO 3166-1 alpha-2, plus 001 non-geo excluded). */
+export const REGIONS: readonly string[] = getCountries();
+
+const RegionSchema = Type.String({
+  pattern: '^[A-Z]{2}$',
+  description: 'Region, ISO 3166-1 alpha-2 (e.g. US, GB); must be one libphonenumber has metadata for.',
+});
+
+export const NumberTypeSchema = Type.Union(NUMBER_TYPES.map((t) => Type.Literal(t)), {
+  description: 'libphonenumber number type.',
+});
+
+export const GenerateModeSchema = Type.Union(
+  [Type.Literal('fictional'), Type.Literal('random'), Type.Literal('range')],
+  {
+    description:
+      'fictional (default): only regulator-published drama/test ranges. random: uniformly sampled numbers valid under the numbering plan. range: numbers of an explicit prefix block you own.',
+  },
+);
+
+export const GenerateSpecSchema = Type.Object(
+  {
+    region: RegionSchema,
+    mode: Type.Optional(GenerateModeSchema),
+    count: Type.Integer({ minimum: 1, maximum: MAX_GENERATE_COUNT, description: 'How many unique numbers to generate.' }),
+    numberType: Type.Optional(NumberTypeSchema),
+    areaCodes: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9]{1,8}$' }), {
+        minItems: 1,
+        maxItems: 1000,
+        description: 'Leading digits of the national significant number (NANP: NPA area codes).',
+      }),
+    ),
+    prefix: Type.Optional(
+      Type.String({
+        pattern: '^\\+[0-9][0-9 ()-]{0,24}$',
+        description: 'range mode: the owned block as an E.164 prefix, e.g. "+1 212 555 1" (the rest of the digits vary).',
+      }),
+    ),
+    seed: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Same seed, same numbers.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ValidateSourceSchema = Type.Union([
+  Type.Object(
+    { inline: Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: MAX_INLINE_NUMBERS }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ batchRef: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+  Type.Object(
+    { upload: Type.Object({ rows: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }) },
+    { additionalProperties: false },
+  ),
+]);
+
+export const ValidateSpecSchema = Type.Object(
+  {
+    defaultRegion: Type.Optional(RegionSchema),
+    source: ValidateSourceSchema,
+  },
+  { additionalProperties: false },
+);
+
+export const BatchSpecSchema = Type.Object(
+  {
+    generate: Type.Optional(GenerateSpecSchema),
+    validate: Type.Optional(ValidateSpecSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type GenerateMode = Static<typeof GenerateModeSchema>;
+export type GenerateSpec = Static<typeof GenerateSpecSchema>;
+export type ValidateSpec = Static<typeof ValidateSpecSchema>;
+export type ValidateSource = Static<typeof ValidateSourceSchema>;
+export type BatchSpec = Static<typeof BatchSpecSchema>;
+
+/** One problem with a spec: the JSON path of the field and why it is wrong. */
+export interface SpecIssue {
+  field: string;
+  reason: string;
+}
+
+/** Thrown by {@link assertBatchSpec}; `issues` names every bad field. */
+export class SpecError extends Error {
+  readonly issues: SpecIssue[];
+  constructor(issues: SpecIssue[]) {
+    super(issues.map((i) => `${i.field}: ${i.reason}`).join('; '));
+    this.name = 'SpecError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Checks a spec against the schema and the rules a schema cannot say (exactly one block,
+ * known regions, range needs a prefix). Returns the issues; empty means valid.
+ */
+export function checkBatchSpec(spec: unknown): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  for (const e of Value.Errors(BatchSpecSchema, spec)) {
+    issues.push({ field: toField(e.path), reason: e.message });
+    if (issues.length >= 20) break;
+  }
+  if (issues.length) return dedupe(issues);
+  const s = spec as BatchSpec;
+  if (!s.generate && !s.validate) issues.push({ field: 'spec', reason: 'exactly one of generate or validate is required' });
+  if (s.generate && s.validate) issues.push({ field: 'spec', reason: 'generate and validate are mutually exclusive' });
+  if (s.generate) {
+    const g = s.generate;
+    if (!REGIONS.includes(g.region)) issues.push({ field: 'generate.region', reason: `unknown region "${g.region}"` });
+    if ((g.mode ?? 'fictional') === 'range' && !g.prefix) issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
+    if ((g.mode ?? 'fictional') !== 'range' && g.prefix) issues.push({ field: 'generate.prefix', reason: 'prefix is only used in range mode' });
+  }
+  if (s.validate?.defaultRegion && !REGIONS.includes(s.validate.defaultRegion)) {
+    issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${s.validate.defaultRegion}"` });
+  }
+  return issues;
+}
+
+/** Throws {@link SpecError} unless `spec` is a valid batch spec; returns it typed. */
+export function assertBatchSpec(spec: unknown): BatchSpec {
+  const issues = checkBatchSpec(spec);
+  if (issues.length) throw new SpecError(issues);
+  return spec as BatchSpec;
+}
+
+function toField(path: string): string {
+  return path.replace(/^\//, '').replace(/\//g, '.') || 'spec';
+}
+
+function dedupe(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const k = `${i.field}|${i.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
