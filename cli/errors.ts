@@ -1,0 +1,47 @@
+/** CLI errors: one clear line on stderr and a non-zero exit status. */
+import { SpecError } from '../spec/batch-spec.ts';
+
+/** A user error: printed as `phonebatch: <message>`, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Spec fields as the CLI's flags, so errors name what the user typed. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  'generate.region': '--region',
+  'generate.count': '--count',
+  'generate.mode': '--mode',
+  'generate.numberType': '--type',
+  'generate.areaCodes': '--area-codes',
+  'generate.prefix': '--prefix',
+  'generate.seed': '--seed',
+  'validate.defaultRegion': '--default-region',
+};
+
+export function describeSpecError(err: SpecError): string {
+  return err.issues
+    .map((i) => {
+      const base = i.field.replace(/\.\d+$/, '');
+      const flag = FLAG_FOR_FIELD[i.field] ?? FLAG_FOR_FIELD[base];
+      return flag ? `${flag} (${i.field}): ${i.reason}` : `${i.field}: ${i.reason}`;
+    })
+    .join('; ');
+}
+
+/** Prints a failure as one line and exits: 2 for bad input, 1 for anything else. */
+export function fail(err: unknown): never {
+  let msg: string;
+  let code = 1;
+  if (err instanceof SpecError) {
+    msg = describeSpecError(err);
+    code = 2;
+  } else if (err instanceof UsageError) {
+    msg = err.message;
+    code = 2;
+  } else if (err instanceof Error) {
+    msg = err.message.split('\n')[0]!;
+    if (err.name === 'GenerateSpecError') code = 2;
+  } else msg = String(err);
+  process.stderr.write(`phonebatch: ${msg}\n`);
+  process.exit(code);
+}

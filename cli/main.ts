@@ -1,0 +1,170 @@
+/**
+ * `phonebatch` command line. Talks to Temporal and PostgreSQL through the same client code
+ * as the API and operator (workflows/client.ts); `check` needs no server.
+ * Configuration: PHONEBATCH_DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, PHONEBATCH_TASK_QUEUE.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { NUMBER_TYPES } from '../core/types.ts';
+import type { BatchSpec, GenerateSpec } from '../spec/batch-spec.ts';
+import { loadConfig } from '../lib/config.ts';
+import { fail, UsageError } from './errors.ts';
+import { runCheck } from './check.ts';
+
+const program = new Command();
+program
+  .name('phonebatch')
+  .description('Generate and validate phone numbers in bulk (libphonenumber-js/max, Temporal, PostgreSQL).')
+  .showHelpAfterError()
+  .exitOverride((err) => {
+    if (err.exitCode === 0) process.exit(0);
+    process.exit(2);
+  });
+
+const positiveInt = (flag: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 1, got "${v}"`);
+  return Number(v);
+};
+const region = (flag: string) => (v: string) => {
+  if (!/^[A-Za-z]{2}$/.test(v)) throw new InvalidArgumentError(`${flag} must be an ISO 3166-1 alpha-2 region such as US or GB, got "${v}"`);
+  return v.toUpperCase();
+};
+
+program
+  .command('check')
+  .description('Validate raw fields without a server; prints one JSON object per number found.')
+  .argument('[numbers...]', 'raw fields; read from stdin, one per line, when none are given')
+  .option('--default-region <XX>', 'region for national-format input (ISO 3166-1 alpha-2)', region('--default-region'))
+  .action(async (numbers: string[], opts: { defaultRegion?: string }) => {
+    await runCheck(numbers, opts.defaultRegion);
+  });
+
+program
+  .command('generate')
+  .description('Start a generate batch and show its progress.')
+  .requiredOption('--region <XX>', 'region (ISO 3166-1 alpha-2)', region('--region'))
+  .requiredOption('--count <n>', 'how many unique numbers', positiveInt('--count'))
+  .addOption(new Option('--mode <mode>', 'fictional (default), random or range').choices(['fictional', 'random', 'range']))
+  .addOption(new Option('--type <numberType>', 'number type').choices([...NUMBER_TYPES]))
+  .option('--area-codes <list>', 'comma-separated leading digits of the national number (NANP: area codes)')
+  .option('--prefix <e164Prefix>', 'range mode: the block you own, e.g. "+1 212 555 1"')
+  .option('--seed <seed>', 'same seed, same numbers')
+  .option('--no-wait', 'print the batch id and return without waiting')
+  .action(async (o) => {
+    const generate: GenerateSpec = { region: o.region, count: o.count };
+    if (o.mode) generate.mode = o.mode;
+    if (o.type) generate.numberType = o.type;
+    if (o.areaCodes) generate.areaCodes = String(o.areaCodes).split(',').map((s) => s.trim()).filter(Boolean);
+    if (o.prefix) generate.prefix = o.prefix;
+    if (o.seed) generate.seed = o.seed;
+    await startAndWatch({ generate }, `generate ${o.region}`, o.wait);
+  });
+
+program
+  .command('validate')
+  .description('Validate and normalise the numbers in a CSV file (with a header row) and show progress.')
+  .argument('<file>', 'CSV file, or - for stdin')
+  .option('--default-region <XX>', 'region for national-format input', region('--default-region'))
+  .option('--column <name>', 'column holding the raw phone field')
+  .option('--region-column <name>', 'column holding each row\'s default region (overrides --default-region)')
+  .option('--no-wait', 'print the batch id and return without waiting')
+  .action(async (file: string, o) => {
+    const { csvRows } = await import('./sources.ts');
+    const { loadInputs } = await import('../db/batches.ts');
+    const { getPool } = await import('../db/pool.ts');
+    const pool = getPool(loadConfig().databaseUrl);
+    // Rows are streamed into Postgres before the workflow starts; the spec records how many.
+    const spec = (n: number): BatchSpec => ({ validate: { ...(o.defaultRegion ? { defaultRegion: o.defaultRegion } : {}), source: { upload: { rows: n } } } });
+    await startAndWatch(spec(0), `validate ${file}`, o.wait, async (batchId) =>
+      spec(await loadInputs(pool, batchId, csvRows(file, { column: o.column, regionColumn: o.regionColumn }))),
+    );
+  });
+
+program
+  .command('export')
+  .description('Stream a batch\'s results to stdout.')
+  .argument('<batch>', 'batch id')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
+  .option('--valid-only', 'only valid numbers')
+  .action(async (batch: string, o) => {
+    const { exportNumbers, getBatch } = await import('../db/batches.ts');
+    const { getPool, closePools } = await import('../db/pool.ts');
+    if (!/^[0-9a-f-]{36}$/i.test(batch)) throw new UsageError(`<batch>: "${batch}" is not a batch id (UUID)`);
+    const pool = getPool(loadConfig().databaseUrl);
+    if (!(await getBatch(pool, batch))) throw new UsageError(`<batch>: no batch ${batch}`);
+    await exportNumbers(pool, batch, o.format, process.stdout, o.validOnly ? { valid: true } : {});
+    await closePools();
+  });
+
+program
+  .command('status')
+  .description('Print a batch\'s status and counts as JSON.')
+  .argument('<batch>', 'batch id')
+  .action(async (batch: string) => {
+    const { getBatch } = await import('../db/batches.ts');
+    const { getPool, closePools } = await import('../db/pool.ts');
+    const row = await getBatch(getPool(loadConfig().databaseUrl), batch);
+    if (!row) throw new UsageError(`<batch>: no batch ${batch}`);
+    process.stdout.write(JSON.stringify(row, null, 2) + '\n');
+    await closePools();
+  });
+
+program
+  .command('cancel')
+  .description('Cancel a running batch.')
+  .argument('<batch>', 'batch id')
+  .action(async (batch: string) => {
+    const { connectClient, cancelBatch } = await import('../workflows/client.ts');
+    const client = await connectClient(loadConfig());
+    if (!(await cancelBatch(client, batch))) throw new UsageError(`<batch>: no running batch ${batch}`);
+    await client.connection.close();
+  });
+
+program
+  .command('worker')
+  .description('Run a worker (workflows and activities) until interrupted.')
+  .action(async () => {
+    const { createWorker } = await import('../workflows/worker.ts');
+    const { worker } = await createWorker({ config: loadConfig() });
+    await worker.run();
+  });
+
+program
+  .command('migrate')
+  .description('Apply database migrations.')
+  .action(async () => {
+    const { migrate } = await import('../db/migrate.ts');
+    await migrate(loadConfig().databaseUrl);
+  });
+
+program
+  .command('demo')
+  .description('Start the embedded stack, generate and validate real batches, print a summary, stop.')
+  .option('--count <n>', 'numbers in the random generate batch', positiveInt('--count'), 1_000_000)
+  .action(async (o) => {
+    const { runDemo } = await import('./demo.ts');
+    await runDemo({ count: o.count });
+  });
+
+async function startAndWatch(
+  spec: BatchSpec,
+  label: string,
+  wait: boolean,
+  beforeStart?: (batchId: string) => Promise<BatchSpec>,
+): Promise<void> {
+  const { connectClient, startBatch } = await import('../workflows/client.ts');
+  const { getPool, closePools } = await import('../db/pool.ts');
+  const { watchBatch } = await import('./progress.ts');
+  const config = loadConfig();
+  const pool = getPool(config.databaseUrl);
+  const client = await connectClient(config);
+  const started = await startBatch(client, pool, config, { spec, beforeStart });
+  process.stdout.write(JSON.stringify({ batchId: started.batchId, workflowId: started.workflowId }) + '\n');
+  if (wait) {
+    const final = await watchBatch(client, started.batchId, { label });
+    process.stdout.write(JSON.stringify(final) + '\n');
+  }
+  await client.connection.close();
+  await closePools();
+}
+
+program.parseAsync(process.argv).catch(fail);

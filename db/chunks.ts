@@ -1,0 +1,102 @@
+/**
+ * Exactly-once chunk writes. A chunk's rows go in with COPY, in the same transaction as the
+ * chunk's ledger row (batch_chunks). A retry, or an attempt that overlaps another (Temporal
+ * activities run at least once), blocks on the ledger key until the first commits, then
+ * finds it taken and writes nothing. See shared/cases/operational.md O2, O3, O6.
+ */
+import type pg from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+
+/** Column order of the text blocks given to {@link writeChunk}. */
+export const NUMBER_COLUMNS = [
+  'batch_id', 'seq', 'part', 'e164', 'ext', 'region', 'number_type', 'valid', 'possible',
+  'national', 'error', 'detail', 'raw',
+] as const;
+
+const COPY_SQL = `COPY numbers (${NUMBER_COLUMNS.join(', ')}) FROM STDIN`;
+
+export interface ChunkCounts {
+  rows: number;
+  valid: number;
+  invalid: number;
+}
+
+export interface WriteChunkInput extends ChunkCounts {
+  batchId: string;
+  chunk: number;
+  /** COPY text-format blocks (tab-separated, `\N` for null, newline-terminated rows). */
+  blocks: Iterable<string> | AsyncIterable<string>;
+  /** Aborting rolls the chunk back (COPY is failed, the transaction is rolled back). */
+  signal?: AbortSignal;
+}
+
+/** Result: `written` false when the chunk was already committed (counts are the stored ones). */
+export interface WriteChunkResult extends ChunkCounts {
+  written: boolean;
+}
+
+/** Stored counts of a committed chunk, or null if the chunk is not committed. */
+export async function committedChunk(pool: pg.Pool, batchId: string, chunk: number): Promise<ChunkCounts | null> {
+  const r = await pool.query<ChunkCounts>(
+    'SELECT rows, valid, invalid FROM batch_chunks WHERE batch_id = $1 AND chunk = $2',
+    [batchId, chunk],
+  );
+  return r.rows[0] ?? null;
+}
+
+/**
+ * Writes one chunk exactly once. Throws the COPY or database error after rolling back; the
+ * connection is then discarded rather than returned to the pool, so the pool stays clean.
+ */
+export async function writeChunk(pool: pg.Pool, input: WriteChunkInput): Promise<WriteChunkResult> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const claimed = await client.query(
+      `INSERT INTO batch_chunks (batch_id, chunk, rows, valid, invalid) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (batch_id, chunk) DO NOTHING`,
+      [input.batchId, input.chunk, input.rows, input.valid, input.invalid],
+    );
+    if (claimed.rowCount === 0) {
+      await client.query('ROLLBACK');
+      const stored = await client.query<ChunkCounts>(
+        'SELECT rows, valid, invalid FROM batch_chunks WHERE batch_id = $1 AND chunk = $2',
+        [input.batchId, input.chunk],
+      );
+      return { written: false, ...stored.rows[0]! };
+    }
+    const copy = client.query(copyFrom(COPY_SQL));
+    await pipeline(Readable.from(input.blocks, { objectMode: false }), copy, { signal: input.signal });
+    await client.query('COMMIT');
+    return { written: true, rows: input.rows, valid: input.valid, invalid: input.invalid };
+  } catch (err) {
+    broken = err as Error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Sum of the committed chunks of a batch: the counts of the rows actually stored. */
+export async function storedCounts(pool: pg.Pool, batchId: string): Promise<ChunkCounts> {
+  const r = await pool.query(
+    `SELECT coalesce(sum(rows), 0)::bigint AS rows, coalesce(sum(valid), 0)::bigint AS valid,
+            coalesce(sum(invalid), 0)::bigint AS invalid FROM batch_chunks WHERE batch_id = $1`,
+    [batchId],
+  );
+  const row = r.rows[0];
+  return { rows: Number(row.rows), valid: Number(row.valid), invalid: Number(row.invalid) };
+}
+
+/** Escapes a value for COPY text format; null/undefined become `\N`. */
+export function copyText(v: string | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  // Only backslash, tab, newline and carriage return need escaping in text format.
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : v;
+}
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };

@@ -1,0 +1,7 @@
+/** Structured logging (pino). Tokens and other secrets are redacted by path. */
+import { pino } from 'pino';
+
+export const logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  redact: { paths: ['token', '*.token', 'headers.authorization', 'req.headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+});

@@ -1,0 +1,97 @@
+/**
+ * Exactly-once chunk writes against a real PostgreSQL (operational cases O2, O3, O6).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
+import { getPool, closePools } from '../../db/pool.ts';
+import { writeChunk, storedCounts } from '../../db/chunks.ts';
+import type pg from 'pg';
+
+let server: RunningPostgres;
+let pool: pg.Pool;
+
+before(async () => {
+  server = await startPostgres();
+  pool = getPool(server.url, 4);
+});
+after(async () => {
+  await closePools();
+  await server.stop();
+});
+
+function rows(batchId: string, from: number, to: number): string[] {
+  const blocks: string[] = [];
+  for (let s = from; s < to; s += 10_000) {
+    let b = '';
+    for (let i = s; i < Math.min(to, s + 10_000); i++) b += `${batchId}\t${i}\t0\t+1212555${String(i % 10000).padStart(4, '0')}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+    blocks.push(b);
+  }
+  return blocks;
+}
+
+async function count(batchId: string): Promise<number> {
+  const r = await pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [batchId]);
+  return r.rows[0].n;
+}
+
+test('O3: a chunk committed once is not written again by a retry', async () => {
+  const id = randomUUID();
+  const first = await writeChunk(pool, { batchId: id, chunk: 7, rows: 1000, valid: 1000, invalid: 0, blocks: rows(id, 7000, 8000) });
+  const retry = await writeChunk(pool, { batchId: id, chunk: 7, rows: 1000, valid: 1000, invalid: 0, blocks: rows(id, 7000, 8000) });
+  assert.equal(first.written, true);
+  assert.equal(retry.written, false);
+  assert.deepEqual({ rows: retry.rows, valid: retry.valid, invalid: retry.invalid }, { rows: 1000, valid: 1000, invalid: 0 });
+  assert.equal(await count(id), 1000);
+});
+
+test('O2: two overlapping attempts at the same chunk store it exactly once', async () => {
+  const id = randomUUID();
+  const attempts = await Promise.all(
+    [0, 1, 2].map(() => writeChunk(pool, { batchId: id, chunk: 0, rows: 30_000, valid: 30_000, invalid: 0, blocks: rows(id, 0, 30_000) })),
+  );
+  assert.equal(attempts.filter((a) => a.written).length, 1);
+  assert.equal(await count(id), 30_000);
+  assert.deepEqual(await storedCounts(pool, id), { rows: 30_000, valid: 30_000, invalid: 0 });
+});
+
+test('O6: a COPY source failing at row 50,001 stores 0 rows and leaves the pool clean', async () => {
+  const id = randomUUID();
+  const good = rows(id, 0, 50_000);
+  async function* failing() {
+    yield* good;
+    throw new Error('source failed at row 50,001');
+  }
+  await assert.rejects(
+    writeChunk(pool, { batchId: id, chunk: 0, rows: 60_000, valid: 60_000, invalid: 0, blocks: failing() }),
+    /source failed at row 50,001/,
+  );
+  assert.equal(await count(id), 0);
+  assert.deepEqual(await storedCounts(pool, id), { rows: 0, valid: 0, invalid: 0 });
+  // The ledger row was rolled back too, so a retry can write the chunk.
+  const retry = await writeChunk(pool, { batchId: id, chunk: 0, rows: 50_000, valid: 50_000, invalid: 0, blocks: good });
+  assert.equal(retry.written, true);
+  assert.equal(await count(id), 50_000);
+  // Every pooled connection still works (none was returned mid-COPY).
+  const checks = await Promise.all([1, 2, 3, 4].map(() => pool.query('SELECT 1 AS ok')));
+  assert.ok(checks.every((c) => c.rows[0].ok === 1));
+  assert.equal(pool.totalCount <= 4, true);
+});
+
+test('an aborted chunk (cancellation) is rolled back whole', async () => {
+  const id = randomUUID();
+  const ac = new AbortController();
+  async function* slow() {
+    const blocks = rows(id, 0, 40_000);
+    for (let i = 0; i < blocks.length; i++) {
+      if (i === 2) ac.abort(new Error('cancelled'));
+      yield blocks[i]!;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  await assert.rejects(writeChunk(pool, { batchId: id, chunk: 0, rows: 40_000, valid: 40_000, invalid: 0, blocks: slow(), signal: ac.signal }));
+  assert.equal(await count(id), 0);
+  const ok = await pool.query('SELECT 1 AS ok');
+  assert.equal(ok.rows[0].ok, 1);
+});

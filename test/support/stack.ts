@@ -1,0 +1,121 @@
+/**
+ * Real services for integration tests: embedded PostgreSQL, the Temporal CLI dev server and
+ * worker processes (child processes, so tests can SIGKILL them). One stack per test file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
+import { startTemporal, type RunningTemporal } from '../../devstack/temporal.ts';
+import { getPool, closePools } from '../../db/pool.ts';
+import { connectClient } from '../../workflows/client.ts';
+import type { Config } from '../../lib/config.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Stack {
+  pg: RunningPostgres;
+  temporal: RunningTemporal;
+  config: Config;
+  pool: pg.Pool;
+  client: Client;
+  /** Starts a worker process; resolves once it polls the task queue. */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  stop(): Promise<void>;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** SIGKILL, no cleanup: the crash case. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { temporalDbFile?: string } = {}): Promise<Stack> {
+  const [pgSrv, temporal] = await Promise.all([startPostgres(), startTemporal({ dbFile: opts.temporalDbFile })]);
+  const config: Config = {
+    databaseUrl: pgSrv.url,
+    temporalAddress: temporal.address,
+    temporalNamespace: 'default',
+    taskQueue: `test-${randomUUID().slice(0, 8)}`,
+    temporalUiUrl: temporal.uiUrl,
+  };
+  const client = await connectClient(config);
+  const workers: WorkerProcess[] = [];
+  return {
+    pg: pgSrv,
+    temporal,
+    config,
+    pool: getPool(config.databaseUrl),
+    client,
+    async startWorker(env = {}) {
+      const w = spawnWorker(config, env);
+      workers.push(w);
+      await waitForPoller(client, config.taskQueue);
+      return w;
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await client.connection.close().catch(() => {});
+      await closePools();
+      await temporal.stop();
+      await pgSrv.stop();
+    },
+  };
+}
+
+function spawnWorker(config: Config, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
+    env: {
+      ...process.env,
+      PHONEBATCH_DATABASE_URL: config.databaseUrl,
+      TEMPORAL_ADDRESS: config.temporalAddress,
+      PHONEBATCH_TASK_QUEUE: config.taskQueue,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Waits until some worker polls the task queue (workflow and activity pollers). */
+async function waitForPoller(client: Client, taskQueue: string, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const r = await client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: taskQueue },
+      taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+    });
+    if ((r.pollers ?? []).length > 0) return;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`no worker polled task queue ${taskQueue} within ${timeoutMs} ms`);
+}
+
+/** Waits until `probe` returns true (polling every 100 ms) or throws after `timeoutMs`. */
+export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,229 @@
+/**
+ * Activities of the PhoneBatch workflow. Each is idempotent: a retry, or an attempt that
+ * overlaps a timed-out one, leaves exactly the rows one successful attempt would (chunk
+ * ledger, db/chunks.ts). processSlice heartbeats after every chunk with resumable details and
+ * stops at a chunk boundary when cancelled.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type pg from 'pg';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { assertBatchSpec, SpecError, type BatchSpec } from '../spec/batch-spec.ts';
+import { createBatch, copyInputsFromBatch, countInputs, finishBatch as finishBatchRow, loadInputs, markRunning, readInputs } from '../db/batches.ts';
+import { committedChunk, copyText, storedCounts, writeChunk, type ChunkCounts } from '../db/chunks.ts';
+import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
+import { validateField } from '../core/validate.ts';
+import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
+import type {
+  FinishBatchInput,
+  PrepareBatchInput,
+  PreparedBatch,
+  ProcessSliceInput,
+  SliceHeartbeat,
+  SliceResult,
+} from './shared.ts';
+
+/** Rows per chunk (one transaction). Generate is ~20× cheaper per row than validate. */
+export const GENERATE_CHUNK = 25_000;
+export const VALIDATE_CHUNK = 5_000;
+/** Rows built between two yields to the event loop, so heartbeats and cancellation get through (O1). */
+const SUB_BLOCK = 5_000;
+
+export interface ActivityDeps {
+  pool: pg.Pool;
+}
+
+/** Converts a bad spec into a non-retryable failure that names the field. */
+function specFailure(err: unknown): never {
+  if (err instanceof SpecError || err instanceof GenerateSpecError) {
+    throw ApplicationFailure.nonRetryable(err.message, 'SpecError');
+  }
+  throw err;
+}
+
+const generators = new Map<string, Generator>();
+/** Generators are pure functions of the spec; building one (automata) is worth caching. */
+function generatorFor(spec: NonNullable<BatchSpec['generate']>): Generator {
+  const key = JSON.stringify(spec);
+  let g = generators.get(key);
+  if (!g) {
+    g = createGenerator(spec);
+    if (generators.size >= 16) generators.delete(generators.keys().next().value!);
+    generators.set(key, g);
+  }
+  return g;
+}
+
+export function createActivities({ pool }: ActivityDeps) {
+  return {
+    /**
+     * Checks the spec (non-retryable `SpecError` if bad), records the batch as running, loads
+     * inline/referenced validate inputs, and returns the chunk plan.
+     */
+    async prepareBatch(input: PrepareBatchInput): Promise<PreparedBatch> {
+      let spec: BatchSpec;
+      try {
+        spec = assertBatchSpec(input.spec);
+      } catch (err) {
+        specFailure(err);
+      }
+      await createBatch(pool, {
+        id: input.batchId,
+        project: input.project,
+        spec,
+        workflowId: input.workflowId,
+        libraryVersion: LIBPHONENUMBER_VERSION,
+      });
+      let total: number;
+      let chunkSize: number;
+      if (spec.generate) {
+        try {
+          const g = generatorFor(spec.generate);
+          if (spec.generate.count > g.capacity) throw new GenerateSpecError('generate.count', `${spec.generate.count} requested but only ${g.capacity} numbers exist for this spec`);
+        } catch (err) {
+          specFailure(err);
+        }
+        total = spec.generate.count;
+        chunkSize = GENERATE_CHUNK;
+      } else {
+        const source = spec.validate!.source;
+        if ('inline' in source) {
+          total = await loadInputs(pool, input.batchId, source.inline.map((raw) => ({ raw })));
+        } else if ('batchRef' in source) {
+          total = await copyInputsFromBatch(pool, input.batchId, source.batchRef);
+        } else {
+          total = await countInputs(pool, input.batchId);
+          if (total !== source.upload.rows) {
+            throw ApplicationFailure.nonRetryable(
+              `validate.source.upload.rows: ${source.upload.rows} declared but ${total} rows were uploaded`,
+              'SpecError',
+            );
+          }
+        }
+        chunkSize = VALIDATE_CHUNK;
+      }
+      await markRunning(pool, input.batchId, total, LIBPHONENUMBER_VERSION);
+      return { total, chunkSize, chunks: Math.ceil(total / chunkSize), libraryVersion: LIBPHONENUMBER_VERSION };
+    },
+
+    /**
+     * Builds and writes chunks [firstChunk, endChunk). Resumes from the last heartbeat's
+     * `nextChunk`; chunks already in the ledger are skipped (heartbeats lag, so this matters).
+     * Throws CancelledFailure at a chunk boundary when cancelled; a chunk being written when
+     * cancellation arrives is rolled back whole.
+     */
+    async processSlice(input: ProcessSliceInput): Promise<SliceResult> {
+      const ctx = Context.current();
+      const info = ctx.info;
+      const signal = ctx.cancellationSignal;
+      const details = info.heartbeatDetails as SliceHeartbeat | undefined;
+      const resume = details && details.nextChunk > input.firstChunk && details.nextChunk <= input.endChunk ? details : undefined;
+      const acc: SliceResult = resume ? { rows: resume.rows, valid: resume.valid, invalid: resume.invalid } : { rows: 0, valid: 0, invalid: 0 };
+      // Stop before the server's deadline for this attempt: past it a retry may already run (O2).
+      const deadline = info.currentAttemptScheduledTimestampMs + (info.startToCloseTimeoutMs || Infinity);
+
+      for (let chunk = resume?.nextChunk ?? input.firstChunk; chunk < input.endChunk; chunk++) {
+        if (signal.aborted) throw signal.reason;
+        if (Date.now() > deadline - 1000) throw ApplicationFailure.retryable('attempt deadline reached', 'DeadlineReached');
+        const done = await committedChunk(pool, input.batchId, chunk);
+        const counts = done ?? (await buildAndWriteChunk(pool, input, chunk, signal, () => ctx.heartbeat({ nextChunk: chunk, ...acc })));
+        acc.rows += counts.rows;
+        acc.valid += counts.valid;
+        acc.invalid += counts.invalid;
+        ctx.heartbeat({ nextChunk: chunk + 1, ...acc } satisfies SliceHeartbeat);
+      }
+      return acc;
+    },
+
+    /** Records the final status with counts recomputed from the chunk ledger; returns them. */
+    async finishBatch(input: FinishBatchInput): Promise<{ processed: number; valid: number; invalid: number }> {
+      await finishBatchRow(pool, input.batchId, input.status, input.error);
+      const c = await storedCounts(pool, input.batchId);
+      return { processed: c.rows, valid: c.valid, invalid: c.invalid };
+    },
+  };
+}
+
+async function buildAndWriteChunk(
+  pool: pg.Pool,
+  input: ProcessSliceInput,
+  chunk: number,
+  signal: AbortSignal,
+  beat: () => void,
+): Promise<ChunkCounts> {
+  const { prepared, spec, batchId } = input;
+  const start = chunk * prepared.chunkSize;
+  const end = Math.min(prepared.total, start + prepared.chunkSize);
+  const built = spec.generate
+    ? await buildGenerateChunk(batchId, spec.generate, start, end, beat, signal)
+    : await buildValidateChunk(pool, batchId, spec.validate!.defaultRegion ?? null, start, end, beat, signal);
+  const r = await writeChunk(pool, { batchId, chunk, ...built, signal });
+  return { rows: r.rows, valid: r.valid, invalid: r.invalid };
+}
+
+interface BuiltChunk extends ChunkCounts {
+  blocks: string[];
+}
+
+/** COPY text rows for generated numbers [start, end). Each number was validated by the core. */
+export async function buildGenerateChunk(
+  batchId: string,
+  spec: NonNullable<BatchSpec['generate']>,
+  start: number,
+  end: number,
+  beat: () => void = () => {},
+  signal?: AbortSignal,
+): Promise<BuiltChunk> {
+  const g = generatorFor(spec);
+  const blocks: string[] = [];
+  let valid = 0;
+  for (let s = start; s < end; s += SUB_BLOCK) {
+    const stop = Math.min(end, s + SUB_BLOCK);
+    let block = '';
+    for (let seq = s; seq < stop; seq++) {
+      const n = g.at(seq);
+      if (n.valid) valid++;
+      block += `${batchId}\t${seq}\t0\t${n.e164}\t\\N\t${n.region}\t${n.type ?? '\\N'}\t${n.valid ? 't' : 'f'}\t${n.valid ? 't' : '\\N'}\t\\N\t\\N\t\\N\t\\N\n`;
+    }
+    blocks.push(block);
+    beat();
+    await yieldToEventLoop();
+    if (signal?.aborted) throw signal.reason;
+  }
+  return { blocks, rows: end - start, valid, invalid: end - start - valid };
+}
+
+/** COPY text rows for input rows [start, end): one row per number found in each raw field. */
+export async function buildValidateChunk(
+  pool: pg.Pool,
+  batchId: string,
+  batchRegion: string | null,
+  start: number,
+  end: number,
+  beat: () => void = () => {},
+  signal?: AbortSignal,
+): Promise<BuiltChunk> {
+  const inputs = await readInputs(pool, batchId, start, end);
+  const blocks: string[] = [];
+  let valid = 0;
+  let invalid = 0;
+  let block = '';
+  for (let i = 0; i < inputs.length; i++) {
+    const row = inputs[i]!;
+    const results = validateField(row.raw, row.defaultRegion ?? batchRegion);
+    for (let part = 0; part < results.length; part++) {
+      const r = results[part]!;
+      if (r.valid) valid++;
+      else invalid++;
+      block += `${batchId}\t${row.rowNo}\t${part}\t${copyText(r.e164)}\t${copyText(r.ext)}\t${copyText(r.region)}\t${copyText(r.type)}\t${r.valid ? 't' : 'f'}\t${r.possible ? 't' : 'f'}\t${copyText(r.national)}\t${copyText(r.error)}\t${copyText(r.detail)}\t${copyText(r.input)}\n`;
+    }
+    if ((i + 1) % 1000 === 0) {
+      blocks.push(block);
+      block = '';
+      beat();
+      await yieldToEventLoop();
+      if (signal?.aborted) throw signal.reason;
+    }
+  }
+  if (block) blocks.push(block);
+  return { blocks, rows: inputs.length, valid, invalid };
+}

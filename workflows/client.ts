@@ -1,0 +1,89 @@
+/**
+ * Starting, querying and cancelling batches from any entry point (CLI, API, operator).
+ * Every start goes through {@link startBatch}, so all entry points produce the same workflow.
+ */
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { assertBatchSpec, type BatchSpec } from '../spec/batch-spec.ts';
+import { createBatch } from '../db/batches.ts';
+import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
+import type { Config } from '../lib/config.ts';
+import { phoneBatchWorkflow } from './workflows.ts';
+import { progressQuery, workflowIdFor, type BatchProgress } from './shared.ts';
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  return new Client({ connection, namespace: config.temporalNamespace });
+}
+
+export interface StartBatchInput {
+  spec: unknown;
+  project?: string;
+  /** Batch id (UUID); the operator passes the PhoneBatch's metadata.uid. Random if absent. */
+  batchId?: string;
+  /**
+   * Called after the batch row exists and before the workflow starts (e.g. to upload inputs).
+   * May return the final spec (e.g. with the uploaded row count), which replaces `spec`.
+   */
+  beforeStart?: (batchId: string) => Promise<BatchSpec | void>;
+}
+
+export interface StartedBatch {
+  batchId: string;
+  workflowId: string;
+  runId: string | null;
+  /** False when a workflow for this batch already existed (idempotent start). */
+  started: boolean;
+}
+
+/**
+ * Validates the spec (throws SpecError naming the field), records the batch and starts its
+ * workflow. Starting the same batchId twice does not start a second workflow.
+ */
+export async function startBatch(client: Client, pool: pg.Pool, config: Config, input: StartBatchInput): Promise<StartedBatch> {
+  let spec: BatchSpec = assertBatchSpec(input.spec);
+  const batchId = input.batchId ?? randomUUID();
+  const workflowId = workflowIdFor(batchId);
+  const project = input.project ?? 'default';
+  await createBatch(pool, { id: batchId, project, spec, workflowId, libraryVersion: LIBPHONENUMBER_VERSION });
+  if (input.beforeStart) {
+    const replaced = await input.beforeStart(batchId);
+    if (replaced) {
+      spec = assertBatchSpec(replaced);
+      await pool.query('UPDATE batches SET spec = $2 WHERE id = $1', [batchId, JSON.stringify(spec)]);
+    }
+  }
+  try {
+    const handle = await client.workflow.start(phoneBatchWorkflow, {
+      taskQueue: config.taskQueue,
+      workflowId,
+      args: [{ batchId, project, spec }],
+    });
+    return { batchId, workflowId, runId: handle.firstExecutionRunId, started: true };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { batchId, workflowId, runId: null, started: false };
+    throw err;
+  }
+}
+
+/** The workflow's progress query; throws WorkflowNotFoundError for an unknown batch. */
+export async function queryProgress(client: Client, batchId: string): Promise<BatchProgress> {
+  return client.workflow.getHandle(workflowIdFor(batchId)).query(progressQuery);
+}
+
+/** Requests cancellation; returns false if the workflow does not exist or already closed. */
+export async function cancelBatch(client: Client, batchId: string): Promise<boolean> {
+  try {
+    await client.workflow.getHandle(workflowIdFor(batchId)).cancel();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+/** Waits for the workflow to close; resolves with its final progress, rejects on failure/cancel. */
+export async function waitForBatch(client: Client, batchId: string): Promise<BatchProgress> {
+  return client.workflow.getHandle<typeof phoneBatchWorkflow>(workflowIdFor(batchId)).result();
+}

@@ -1,0 +1,92 @@
+/**
+ * Names and shapes shared by the workflow, its activities, the worker and every client
+ * (CLI, API, operator). Safe to import from workflow code: no Node built-ins, types only
+ * from elsewhere.
+ */
+import { defineQuery } from '@temporalio/workflow';
+import type { BatchSpec } from '../spec/batch-spec.ts';
+
+/** Default task queue the workers poll. */
+export const DEFAULT_TASK_QUEUE = 'phonebatch';
+
+/** Workflow ID of a batch: one workflow per batch, so starting twice is rejected by Temporal. */
+export function workflowIdFor(batchId: string): string {
+  return `phonebatch-${batchId}`;
+}
+
+export type BatchPhase = 'preparing' | 'running' | 'finalizing' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Progress of a batch, as the workflow knows it. Counts are numbers (rows in `numbers`). */
+export interface BatchProgress {
+  /** Rows expected: the generate count, or the validate input rows (0 until prepared). */
+  total: number;
+  /** Input rows (validate) or numbers (generate) processed and committed so far. */
+  processed: number;
+  valid: number;
+  invalid: number;
+  phase: BatchPhase;
+}
+
+/** Query handler name `progress`: returns {@link BatchProgress}; never changes state. */
+export const progressQuery = defineQuery<BatchProgress>('progress');
+
+/** Result of the prepare activity: how the batch is cut into chunks. */
+export interface PreparedBatch {
+  total: number;
+  /** Rows per chunk: the unit of one transaction and of exactly-once writes. */
+  chunkSize: number;
+  chunks: number;
+  libraryVersion: string;
+}
+
+/** Chunk-level counts. For validate, `rows` counts input rows; valid/invalid count numbers found. */
+export interface SliceResult {
+  rows: number;
+  valid: number;
+  invalid: number;
+}
+
+export interface PhoneBatchWorkflowInput {
+  batchId: string;
+  project: string;
+  spec: BatchSpec;
+  /** Chunks run per activity (a slice); the activity heartbeats after each chunk. */
+  chunksPerSlice?: number;
+  /** Slices in flight at once. */
+  parallelism?: number;
+  /** Carried over by continue-as-new; absent on the first run. */
+  carry?: {
+    prepared: PreparedBatch;
+    nextChunk: number;
+    processed: number;
+    valid: number;
+    invalid: number;
+  };
+}
+
+export interface PrepareBatchInput {
+  batchId: string;
+  project: string;
+  spec: BatchSpec;
+  workflowId: string;
+}
+
+export interface ProcessSliceInput {
+  batchId: string;
+  spec: BatchSpec;
+  prepared: PreparedBatch;
+  /** Chunks [firstChunk, endChunk) of the batch. */
+  firstChunk: number;
+  endChunk: number;
+}
+
+/** Heartbeat details of processSlice: resume point plus counts of chunks already done. */
+export interface SliceHeartbeat extends SliceResult {
+  nextChunk: number;
+}
+
+export interface FinishBatchInput {
+  batchId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  error?: string;
+}

@@ -1,0 +1,122 @@
+/**
+ * The PhoneBatch workflow: prepare → process chunk slices in parallel → finish. Passes only
+ * ranges (chunk numbers) to activities, never number lists, so payloads stay small for any
+ * batch size; continues as new when Temporal suggests it, to keep history bounded.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from './activities.ts';
+import {
+  progressQuery,
+  type BatchProgress,
+  type PhoneBatchWorkflowInput,
+  type PreparedBatch,
+  type SliceResult,
+} from './shared.ts';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { prepareBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SpecError'] },
+});
+
+const { processSlice } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  // Short enough that a killed worker's slice is retried within seconds (O3).
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SpecError'] },
+  // Wait for the activity to stop writing, so the final counts match the rows stored (O1).
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED' as never,
+});
+
+const { finishBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
+
+/** Slices started per run before continuing as new (history stays far below its limits). */
+const MAX_SLICES_PER_RUN = 400;
+
+export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promise<BatchProgress> {
+  const progress: BatchProgress = {
+    total: input.carry?.prepared.total ?? 0,
+    processed: input.carry?.processed ?? 0,
+    valid: input.carry?.valid ?? 0,
+    invalid: input.carry?.invalid ?? 0,
+    phase: input.carry ? 'running' : 'preparing',
+  };
+  setHandler(progressQuery, () => ({ ...progress }));
+  const inFlight = new Set<Promise<void>>();
+
+  try {
+    const prepared: PreparedBatch =
+      input.carry?.prepared ??
+      (await prepareBatch({
+        batchId: input.batchId,
+        project: input.project,
+        spec: input.spec,
+        workflowId: workflowInfo().workflowId,
+      }));
+    progress.total = prepared.total;
+    progress.phase = 'running';
+
+    const perSlice = Math.max(1, input.chunksPerSlice ?? 2);
+    const parallelism = Math.max(1, input.parallelism ?? 4);
+    let next = input.carry?.nextChunk ?? 0;
+    let startedThisRun = 0;
+
+    const launch = (first: number, end: number) => {
+      const p: Promise<void> = processSlice({ batchId: input.batchId, spec: input.spec, prepared, firstChunk: first, endChunk: end })
+        .then((r: SliceResult) => {
+          progress.processed += r.rows;
+          progress.valid += r.valid;
+          progress.invalid += r.invalid;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+
+    while (next < prepared.chunks) {
+      if (startedThisRun >= MAX_SLICES_PER_RUN || workflowInfo().continueAsNewSuggested) break;
+      while (inFlight.size >= parallelism) await Promise.race(inFlight);
+      const end = Math.min(prepared.chunks, next + perSlice);
+      launch(next, end);
+      next = end;
+      startedThisRun++;
+    }
+    await Promise.all(inFlight);
+
+    if (next < prepared.chunks) {
+      await continueAsNew<typeof phoneBatchWorkflow>({
+        ...input,
+        carry: { prepared, nextChunk: next, processed: progress.processed, valid: progress.valid, invalid: progress.invalid },
+      });
+    }
+
+    progress.phase = 'finalizing';
+    Object.assign(progress, await finishBatch({ batchId: input.batchId, status: 'succeeded' }));
+    progress.phase = 'succeeded';
+    return { ...progress };
+  } catch (err) {
+    // Let every slice still running stop (they write whole chunks or nothing), so the final
+    // counts, read from the chunk ledger, equal the rows stored.
+    await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight]));
+    const cancelled = isCancellation(err);
+    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    const stored = await CancellationScope.nonCancellable(() =>
+      finishBatch({ batchId: input.batchId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? undefined : message }),
+    );
+    Object.assign(progress, stored, { phase: cancelled ? 'cancelled' : 'failed' });
+    if (cancelled) throw err;
+    if (err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.nonRetryable(message, 'BatchFailed');
+  }
+}
