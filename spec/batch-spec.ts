@@ -19,10 +19,12 @@ export const REGIONS: readonly string[] = getCountries();
 const RegionSchema = Type.String({
   pattern: '^[A-Z]{2}$',
   description: 'Region, ISO 3166-1 alpha-2 (e.g. US, GB); must be one libphonenumber has metadata for.',
+  errorMessage: 'must be an upper-case ISO 3166-1 alpha-2 region such as US or GB',
 });
 
 export const NumberTypeSchema = Type.Union(NUMBER_TYPES.map((t) => Type.Literal(t)), {
   description: 'libphonenumber number type.',
+  errorMessage: `must be one of ${NUMBER_TYPES.join(', ')}`,
 });
 
 export const GenerateModeSchema = Type.Union(
@@ -40,7 +42,7 @@ export const GenerateSpecSchema = Type.Object(
     count: Type.Integer({ minimum: 1, maximum: MAX_GENERATE_COUNT, description: 'How many unique numbers to generate.' }),
     numberType: Type.Optional(NumberTypeSchema),
     areaCodes: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[0-9]{1,8}$' }), {
+      Type.Array(Type.String({ pattern: '^[0-9]{1,8}$', errorMessage: 'must be 1–8 digits' }), {
         minItems: 1,
         maxItems: 1000,
         description: 'Leading digits of the national significant number (NANP: NPA area codes).',
@@ -49,6 +51,7 @@ export const GenerateSpecSchema = Type.Object(
     prefix: Type.Optional(
       Type.String({
         pattern: '^\\+[0-9][0-9 ()-]{0,24}$',
+        errorMessage: 'must be an E.164 prefix starting with + and the country calling code, e.g. "+1 212 555 1"',
         description: 'range mode: the owned block as an E.164 prefix, e.g. "+1 212 555 1" (the rest of the digits vary).',
       }),
     ),
@@ -114,7 +117,9 @@ export class SpecError extends Error {
 export function checkBatchSpec(spec: unknown): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const e of Value.Errors(BatchSpecSchema, spec)) {
-    issues.push({ field: toField(e.path), reason: e.message });
+    // errorMessage (a schema annotation) replaces TypeBox's generic wording where we have one.
+    const custom = (e.schema as { errorMessage?: string }).errorMessage;
+    issues.push({ field: toField(e.path), reason: custom ?? e.message });
     if (issues.length >= 20) break;
   }
   if (issues.length) return dedupe(issues);

@@ -1,0 +1,190 @@
+/**
+ * `make bench`: throughput of PhoneBatch beside baselines measured in the same run, on the same
+ * machine. Prints figures and targets; asserts nothing (speed is reported, not tested).
+ *
+ *   BENCH_COUNT   numbers in the end-to-end generate run (default 10,000,000)
+ *   BENCH_ONLY    comma list of sections: core,e2e,validate (default all)
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { parse } from 'csv-parse/sync';
+import { parsePhoneNumber, type CountryCode } from 'libphonenumber-js/max';
+import { startPostgres } from '../devstack/postgres.ts';
+import { startTemporal } from '../devstack/temporal.ts';
+import { getPool, closePools } from '../db/pool.ts';
+import { loadInputs } from '../db/batches.ts';
+import { NUMBER_COLUMNS } from '../db/chunks.ts';
+import { connectClient, startBatch, queryProgress, waitForBatch } from '../workflows/client.ts';
+import { validateField } from '../core/validate.ts';
+import type { Config } from '../lib/config.ts';
+import { ROOT } from '../test/support/stack.ts';
+
+const COUNT = Number(process.env.BENCH_COUNT ?? 10_000_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,e2e,validate').split(','));
+const out = (s = '') => process.stdout.write(s + '\n');
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+type Row = { raw: string; country: string };
+const institutions: Row[] = parse(readFileSync(join(ROOT, 'data/institutions.csv')), { columns: true }).map((r: any) => ({ raw: r.raw_phone, country: r.country }));
+
+/** Runs `fn` repeatedly for at least `ms`; returns items per second. */
+function rate(items: number, fn: () => void, ms = 3000): number {
+  fn(); // warm up
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    fn();
+    n += items;
+  }
+  return (n / (performance.now() - t0)) * 1000;
+}
+
+function benchCore(): void {
+  out('## check (core only, one core) vs raw libphonenumber-js parse + isValid');
+  let sink = 0;
+  const raw = rate(institutions.length, () => {
+    for (const r of institutions) {
+      try {
+        if (parsePhoneNumber(r.raw, r.country as CountryCode).isValid()) sink++;
+      } catch {
+        sink--;
+      }
+    }
+  });
+  const ours = rate(institutions.length, () => {
+    for (const r of institutions) sink += validateField(r.raw, r.country).length;
+  });
+  const clean = institutions.map((r) => r.raw.split(/[,;/]| or /)[0]!.trim()).filter(Boolean);
+  const rawClean = rate(clean.length, () => {
+    for (const c of clean) {
+      try {
+        if (parsePhoneNumber(c, 'US').isValid()) sink++;
+      } catch {
+        sink--;
+      }
+    }
+  });
+  const oursClean = rate(clean.length, () => {
+    for (const c of clean) sink += validateField(c, 'US').length;
+  });
+  out(`institutions.csv fields (messy): check ${fmt(ours)}/s, raw ${fmt(raw)}/s, ratio ${(ours / raw).toFixed(2)} (target ≥ 0.9)`);
+  out(`first number of each field:      check ${fmt(oursClean)}/s, raw ${fmt(rawClean)}/s, ratio ${(oursClean / rawClean).toFixed(2)} (target ≥ 0.9)`);
+  out(`(sink ${sink})\n`);
+}
+
+async function rawCopyBaseline(pool: ReturnType<typeof getPool>, rows: number): Promise<number> {
+  // Same table, same key, same row shape and chunk size as the worker writes; two connections.
+  const batchId = '00000000-0000-4000-8000-000000000000';
+  const chunk = 25_000;
+  const chunks = Math.ceil(rows / chunk);
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async () => {
+    for (let c = next++; c < chunks; c = next++) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const blocks: string[] = [];
+        for (let s = c * chunk; s < Math.min(rows, (c + 1) * chunk); s += 5000) {
+          let b = '';
+          for (let i = s; i < Math.min(rows, s + 5000); i++) b += `${batchId}\t${i}\t0\t+1212${String(2000000 + i).slice(-7)}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+          blocks.push(b);
+        }
+        await pipeline(Readable.from(blocks, { objectMode: false }), client.query(copyFrom(`COPY numbers (${NUMBER_COLUMNS.join(', ')}) FROM STDIN`)));
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }
+  };
+  await Promise.all([lane(), lane()]);
+  const r = (rows / (performance.now() - t0)) * 1000;
+  await pool.query('DELETE FROM numbers WHERE batch_id = $1', [batchId]);
+  await pool.query('VACUUM numbers');
+  return r;
+}
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function benchE2e(): Promise<void> {
+  const pgSrv = await startPostgres();
+  const temporal = await startTemporal();
+  const config: Config = { databaseUrl: pgSrv.url, temporalAddress: temporal.address, temporalNamespace: 'default', taskQueue: 'bench', temporalUiUrl: temporal.uiUrl };
+  const worker = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
+    env: { ...process.env, PHONEBATCH_DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: config.temporalAddress, PHONEBATCH_TASK_QUEUE: config.taskQueue, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const pool = getPool(config.databaseUrl);
+  const client = await connectClient(config);
+  try {
+    if (ONLY.has('e2e')) {
+      out(`## end-to-end random generation through Temporal into PostgreSQL (${fmt(COUNT)} numbers)`);
+      const copyRate = await rawCopyBaseline(pool, Math.min(COUNT, 2_000_000));
+      out(`raw COPY baseline (same table/key/rows, 25k-row transactions, 2 connections): ${fmt(copyRate)} rows/s`);
+      const t0 = performance.now();
+      const { batchId } = await startBatch(client, pool, config, {
+        spec: { generate: { region: 'US', mode: 'random', count: COUNT, numberType: 'FIXED_LINE_OR_MOBILE', areaCodes: ['212', '415', '512', '617', '702', '808'], seed: 'bench' } },
+      });
+      const rss: Array<{ processed: number; mb: number }> = [];
+      let done = false;
+      const result = waitForBatch(client, batchId).finally(() => (done = true));
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 500));
+        const p = await queryProgress(client, batchId).catch(() => null);
+        if (p) rss.push({ processed: p.processed, mb: rssMb(worker.pid!) });
+      }
+      const final = await result;
+      const secs = (performance.now() - t0) / 1000;
+      const e2e = final.processed / secs;
+      out(`PhoneBatch end to end: ${fmt(e2e)} numbers/s (${secs.toFixed(1)} s) — target ≥ 300,000/s; ratio to raw COPY ${(e2e / copyRate).toFixed(2)} (target ≥ 0.5)`);
+      const at = (n: number) => rss.find((r) => r.processed >= n)?.mb ?? NaN;
+      const max = Math.max(...rss.map((r) => r.mb).filter(Number.isFinite));
+      out(`worker RSS: ${at(1_000_000).toFixed(0)} MB at 1M, ${at(Math.min(COUNT, 10_000_000) * 0.95).toFixed(0)} MB near the end, max ${max.toFixed(0)} MB (target: flat, < 300 MB)\n`);
+    }
+    if (ONLY.has('validate')) {
+      out('## validate job (institutions.csv ×100) vs raw libphonenumber-js per core');
+      const reps = 100;
+      const rows = Array.from({ length: reps }, () => institutions).flat();
+      let sink = 0;
+      const t1 = performance.now();
+      for (const r of rows) {
+        try {
+          if (parsePhoneNumber(r.raw, r.country as CountryCode).isValid()) sink++;
+        } catch {
+          sink--;
+        }
+      }
+      const rawRate = rows.length / ((performance.now() - t1) / 1000);
+      const t0 = performance.now();
+      const { batchId } = await startBatch(client, pool, config, {
+        spec: { validate: { source: { upload: { rows: 0 } } } },
+        beforeStart: async (id) => ({ validate: { source: { upload: { rows: await loadInputs(pool, id, rows.map((r) => ({ raw: r.raw, defaultRegion: r.country }))) } } } }),
+      });
+      const final = await waitForBatch(client, batchId);
+      const secs = (performance.now() - t0) / 1000;
+      const jobRate = final.processed / secs;
+      out(`validate job: ${fmt(jobRate)} rows/s end to end (upload + workflow + COPY, one worker process); raw parse+isValid ${fmt(rawRate)} rows/s on one core; ratio ${(jobRate / rawRate).toFixed(2)} (target ≥ 0.9) (sink ${sink})\n`);
+    }
+  } finally {
+    worker.kill('SIGTERM');
+    await client.connection.close();
+    await closePools();
+    await temporal.stop();
+    await pgSrv.stop();
+  }
+}
+
+out(`PhoneBatch benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+if (ONLY.has('core')) benchCore();
+if (ONLY.has('e2e') || ONLY.has('validate')) await benchE2e();

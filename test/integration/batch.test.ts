@@ -1,0 +1,148 @@
+/**
+ * End to end through the real services: Temporal dev server → worker process → PostgreSQL.
+ * Covers exact row counts, agreement with `phonebatch check`, crash recovery (kill -9) and
+ * cancellation (operational cases O1, O3).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
+import { startStack, eventually, ROOT, type Stack, type WorkerProcess } from '../support/stack.ts';
+import { startBatch, queryProgress, waitForBatch, cancelBatch } from '../../workflows/client.ts';
+import { getBatch } from '../../db/batches.ts';
+import type { BatchSpec } from '../../spec/batch-spec.ts';
+
+let stack: Stack;
+let worker: WorkerProcess;
+
+before(async () => {
+  stack = await startStack();
+  worker = await stack.startWorker();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+async function rowStats(batchId: string) {
+  const r = await stack.pool.query(
+    `SELECT count(*)::int AS rows, count(DISTINCT e164)::int AS distinct_e164,
+            count(DISTINCT (seq, part))::int AS distinct_keys, count(*) FILTER (WHERE valid)::int AS valid
+     FROM numbers WHERE batch_id = $1`,
+    [batchId],
+  );
+  return r.rows[0] as { rows: number; distinct_e164: number; distinct_keys: number; valid: number };
+}
+
+const start = (spec: BatchSpec) => startBatch(stack.client, stack.pool, stack.config, { spec });
+
+test('generate 200k random numbers: exactly 200k unique, valid rows; counts recorded', async () => {
+  const { batchId } = await start({ generate: { region: 'US', mode: 'random', count: 200_000, areaCodes: ['212', '646', '917'], seed: 't1' } });
+  const final = await waitForBatch(stack.client, batchId);
+  assert.equal(final.phase, 'succeeded');
+  assert.deepEqual({ total: final.total, processed: final.processed, valid: final.valid }, { total: 200_000, processed: 200_000, valid: 200_000 });
+  const s = await rowStats(batchId);
+  assert.deepEqual(s, { rows: 200_000, distinct_e164: 200_000, distinct_keys: 200_000, valid: 200_000 });
+  const npa = await stack.pool.query(`SELECT DISTINCT substr(e164, 3, 3) AS npa FROM numbers WHERE batch_id = $1 ORDER BY 1`, [batchId]);
+  assert.deepEqual(npa.rows.map((r) => r.npa), ['212', '646', '917']);
+  const b = await getBatch(stack.pool, batchId);
+  assert.equal(b!.status, 'succeeded');
+  assert.equal(b!.processed, 200_000);
+  assert.match(b!.libraryVersion, /^\d+\.\d+\.\d+$/);
+});
+
+test('a bad spec fails fast and is not retried', async () => {
+  // NANP reserves exactly 100 fictional numbers (555-0100…0199) per area code.
+  const { batchId } = await start({ generate: { region: 'US', mode: 'fictional', count: 101, areaCodes: ['212'] } });
+  const err = await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  assert.ok(err instanceof WorkflowFailedError, String(err));
+  const cause = err.cause;
+  assert.ok(cause instanceof ApplicationFailure);
+  assert.equal(cause.type, 'SpecError');
+  assert.match(cause.message, /count/);
+  assert.match(cause.message, /100/);
+  const b = await getBatch(stack.pool, batchId);
+  assert.equal(b!.status, 'failed');
+  assert.equal((await rowStats(batchId)).rows, 0);
+});
+
+test('validate job rows equal `phonebatch check` for the same input', async () => {
+  const inputs = [
+    '+44 20 7946 0123, +44 20 7946 0124',
+    '07624 300123',
+    '020 7946 0000 / 020 7946 0001',
+    '1-800-FAKE-NUM',
+    'a21255a50123a',
+    '0232 0323 2332 3223 222',
+    '+49 (0)151 2345 6789',
+    'Tel: 0161 496 0000 ext. 12',
+    '0049 89 1234 5678',
+    '+1 212 555 0123',
+    '',
+    'n/a',
+  ];
+  const { batchId } = await start({ validate: { defaultRegion: 'GB', source: { inline: inputs } } });
+  const final = await waitForBatch(stack.client, batchId);
+  assert.equal(final.phase, 'succeeded');
+  assert.equal(final.processed, inputs.length);
+
+  const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', '--default-region', 'GB'], {
+    input: inputs.join('\n') + '\n',
+    encoding: 'utf8',
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  const expected = cli.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const stored = await stack.pool.query(
+    `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail
+     FROM numbers WHERE batch_id = $1 ORDER BY seq, part`,
+    [batchId],
+  );
+  assert.equal(stored.rows.length, expected.length);
+  stored.rows.forEach((r, i) => {
+    const e = expected[i];
+    assert.deepEqual(
+      { line: Number(r.seq) + 1, index: r.part, input: r.raw, valid: r.valid, possible: r.possible, e164: r.e164, region: r.region, type: r.number_type, ext: r.ext, national: r.national, error: r.error, detail: r.detail },
+      { line: e.line, index: e.index, input: e.input, valid: e.valid, possible: e.possible, e164: e.e164, region: e.region, type: e.type, ext: e.ext, national: e.national, error: e.error, detail: e.detail },
+      `row ${i} (${JSON.stringify(e.input)})`,
+    );
+  });
+  // Every input line is accounted for: nothing silently dropped.
+  assert.deepEqual([...new Set(expected.map((e) => e.line))], inputs.map((_, i) => i + 1));
+});
+
+test('kill -9 the worker mid-batch: a new worker finishes with exactly the requested rows', async () => {
+  const count = 1_500_000;
+  const { batchId } = await start({ generate: { region: 'US', mode: 'random', count, seed: 'crash' } });
+  await eventually('first chunks committed', async () => (await queryProgress(stack.client, batchId)).processed > 0, 120_000);
+  await worker.kill9();
+  const before = (await rowStats(batchId)).rows;
+  assert.ok(before < count, 'the worker was killed before the batch finished');
+  worker = await stack.startWorker();
+  const final = await waitForBatch(stack.client, batchId);
+  assert.equal(final.phase, 'succeeded');
+  assert.equal(final.processed, count);
+  assert.deepEqual(await rowStats(batchId), { rows: count, distinct_e164: count, distinct_keys: count, valid: count });
+  const chunks = await stack.pool.query('SELECT count(*)::int AS n, sum(rows)::int AS rows FROM batch_chunks WHERE batch_id = $1', [batchId]);
+  assert.equal(chunks.rows[0].rows, count);
+});
+
+test('cancel mid-batch: the workflow ends cancelled and the stored rows match the counts', async () => {
+  const { batchId } = await start({ generate: { region: 'US', mode: 'random', count: 20_000_000, seed: 'cancel' } });
+  await eventually('first chunks committed', async () => (await queryProgress(stack.client, batchId)).processed > 0, 120_000);
+  assert.equal(await cancelBatch(stack.client, batchId), true);
+  const err = await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  assert.ok(err instanceof WorkflowFailedError, String(err));
+  assert.ok(err.cause instanceof CancelledFailure, String(err.cause));
+  const b = await getBatch(stack.pool, batchId);
+  assert.equal(b!.status, 'cancelled');
+  const s1 = await rowStats(batchId);
+  assert.equal(s1.rows, b!.processed);
+  assert.ok(s1.rows < 20_000_000);
+  // Writing has stopped: nothing lands after the workflow closed.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal((await rowStats(batchId)).rows, s1.rows);
+  const p = await queryProgress(stack.client, batchId);
+  assert.equal(p.phase, 'cancelled');
+  assert.equal(p.processed, s1.rows);
+});

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkBatchSpec, assertBatchSpec, SpecError } from '../../spec/batch-spec.ts';
+
+const fields = (spec: unknown) => checkBatchSpec(spec).map((i) => i.field);
+
+test('a minimal generate spec and a minimal validate spec are valid', () => {
+  assert.deepEqual(checkBatchSpec({ generate: { region: 'US', count: 10 } }), []);
+  assert.deepEqual(checkBatchSpec({ validate: { source: { inline: ['+442079460123'] } } }), []);
+});
+
+test('bad specs name the field and the reason', () => {
+  const cases: Array<[unknown, string, RegExp]> = [
+    [{}, 'spec', /exactly one/],
+    [{ generate: { region: 'US', count: 1 }, validate: { source: { inline: ['1'] } } }, 'spec', /mutually exclusive/],
+    [{ generate: { region: 'XX', count: 1 } }, 'generate.region', /unknown region "XX"/],
+    [{ generate: { region: 'us', count: 1 } }, 'generate.region', /ISO 3166-1 alpha-2/],
+    [{ generate: { region: 'US', count: 0 } }, 'generate.count', /greater or equal to 1/],
+    [{ generate: { region: 'US', count: 100_000_001 } }, 'generate.count', /less or equal to 100000000/],
+    [{ generate: { region: 'US', count: 1.5 } }, 'generate.count', /integer/],
+    [{ generate: { region: 'US', count: 1, mode: 'range' } }, 'generate.prefix', /range mode needs/],
+    [{ generate: { region: 'US', count: 1, prefix: '+1212' } }, 'generate.prefix', /only used in range mode/],
+    [{ generate: { region: 'US', count: 1, numberType: 'CELL' } }, 'generate.numberType', /./],
+    [{ generate: { region: 'US', count: 1, colour: 'red' } }, 'generate.colour', /./],
+    [{ validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } }, 'validate.defaultRegion', /unknown region/],
+    [{ validate: { source: { inline: [] } } }, 'validate.source', /./],
+  ];
+  for (const [spec, field, reason] of cases) {
+    const issues = checkBatchSpec(spec);
+    const hit = issues.find((i) => i.field === field || i.field.startsWith(field + '.'));
+    assert.ok(hit, `${JSON.stringify(spec)}: expected an issue on ${field}, got ${JSON.stringify(issues)}`);
+    assert.match(hit.reason, reason, JSON.stringify(spec));
+  }
+});
+
+test('assertBatchSpec throws SpecError whose message lists every bad field', () => {
+  assert.throws(
+    () => assertBatchSpec({ generate: { region: 'US', count: 0, mode: 'nope' } }),
+    (e: unknown) => e instanceof SpecError && /generate\.count/.test(e.message) && /generate\.mode/.test(e.message),
+  );
+  assert.deepEqual(fields({ generate: { region: 'US', count: 5 } }), []);
+});
