@@ -4,6 +4,7 @@
  * batch size; continues as new when Temporal suggests it, to keep history bounded.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   continueAsNew,
@@ -116,7 +117,9 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     );
     Object.assign(progress, stored, { phase: cancelled ? 'cancelled' : 'failed' });
     if (cancelled) throw err;
-    if (err instanceof ApplicationFailure) throw err;
+    // Surface the activity's own failure type (e.g. SpecError) as the workflow's failure.
+    const root = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+    if (root instanceof ApplicationFailure) throw ApplicationFailure.create({ message: root.message, type: root.type ?? undefined, nonRetryable: true });
     throw ApplicationFailure.nonRetryable(message, 'BatchFailed');
   }
 }

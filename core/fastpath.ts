@@ -1,0 +1,212 @@
+/**
+ * Fast validator for a KNOWN region and national significant number (NSN).
+ *
+ * `classifyNational(region, nsn)` answers what libphonenumber-js/max answers for
+ * `parsePhoneNumberFromString('+' + callingCode + nsn)`:
+ *   valid ⇔ the number parses, `.isValid()`, `.country === region` and `.nationalNumber === nsn`;
+ *   type  = `.getType()` when valid, else null.
+ * The last condition (round trip) only matters when parse() would strip a national prefix
+ * written after the calling code (e.g. a leading "8" in +7 or "0" in +44): such an input is not
+ * the E.164 form of any number, so it is never reported valid (the library would report the
+ * stripped number). Proven by test/unit/fastpath.test.ts and bench/differential.ts.
+ *
+ * Speed comes from compiling each pattern once (libphonenumber builds a RegExp per match in
+ * helpers/matchesEntirely.js) and from starting at the known region instead of parsing text.
+ */
+import {
+  MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, NON_FIXED_LINE_TYPES, getRegionPlan, type RegionPlan,
+} from './metadata.ts';
+import type { NumberType, Region } from './types.ts';
+
+export interface Classification {
+  valid: boolean;
+  /** libphonenumber `getType()` when valid (null also for valid numbers of type-less plans). */
+  type: NumberType | null;
+}
+
+const INVALID: Classification = Object.freeze({ valid: false, type: null }) as Classification;
+
+interface CompiledType { type: NumberType; re: RegExp; lengths: Uint8Array }
+
+/** One region's patterns compiled once; the part of getNumberType that depends on the region. */
+interface TypeMatcher {
+  national: RegExp;
+  hasTypes: boolean;
+  fixed: CompiledType | null;
+  /** FIXED_LINE match ⇒ FIXED_LINE_OR_MOBILE without checking MOBILE (pattern '' or no MOBILE type). */
+  fixedImpliesMobile: boolean;
+  mobile: CompiledType | null;
+  others: CompiledType[];
+}
+
+const DIGITS = /^[0-9]+$/;
+
+function anchored(src: string): RegExp {
+  return new RegExp('^(?:' + src + ')$');
+}
+
+function lengthSet(lengths: readonly number[]): Uint8Array {
+  const s = new Uint8Array(MAX_LENGTH_FOR_NSN + 2);
+  for (const l of lengths) if (l >= 0 && l < s.length) s[l] = 1;
+  return s;
+}
+
+function compileTypes(plan: RegionPlan): TypeMatcher {
+  const ct = (t: NumberType): CompiledType | null => {
+    const d = plan.types[t];
+    // isNumberTypeEqualTo: a missing type or an empty pattern never matches.
+    if (!d || !d.pattern) return null;
+    return { type: t, re: anchored(d.pattern), lengths: lengthSet(d.possibleLengths) };
+  };
+  const mob = plan.types.MOBILE;
+  return {
+    national: anchored(plan.nationalNumberPattern),
+    hasTypes: plan.hasTypes,
+    fixed: ct('FIXED_LINE'),
+    fixedImpliesMobile: !mob || mob.pattern === '',
+    mobile: ct('MOBILE'),
+    others: NON_FIXED_LINE_TYPES.map(ct).filter((x): x is CompiledType => x !== null),
+  };
+}
+
+/** Mirrors helpers/getNumberType.js; undefined when the number is not valid for the plan. */
+function numberType(m: TypeMatcher, nsn: string): NumberType | undefined {
+  if (!m.national.test(nsn)) return undefined;
+  const n = nsn.length;
+  const f = m.fixed;
+  if (f !== null && f.lengths[n] === 1 && f.re.test(nsn)) {
+    if (m.fixedImpliesMobile) return 'FIXED_LINE_OR_MOBILE';
+    const mo = m.mobile;
+    if (mo !== null && mo.lengths[n] === 1 && mo.re.test(nsn)) return 'FIXED_LINE_OR_MOBILE';
+    return 'FIXED_LINE';
+  }
+  const o = m.others;
+  for (let i = 0; i < o.length; i++) {
+    const t = o[i];
+    if (t.lengths[n] === 1 && t.re.test(nsn)) return t.type;
+  }
+  return undefined;
+}
+
+/** How getCountryByNationalNumber decides whether `region` claims an NSN. */
+interface Claimer { leadingDigits: RegExp | null; types: TypeMatcher }
+
+/** A region's validator with every RegExp precompiled. Build with {@link compileRegion}. */
+export interface RegionClassifier {
+  readonly region: Region;
+  readonly callingCode: string;
+  /** Same contract as {@link classifyNational}. Allocation-free except on the rare slow path. */
+  classify(nsn: string): Classification;
+  /** The type when valid, undefined when not (no object allocated). */
+  typeOf(nsn: string): NumberType | null | undefined;
+}
+
+const classifierCache = new Map<string, RegionClassifier>();
+
+/**
+ * Compiles `region`'s libphonenumber-js/max rules into a classifier. Cached per region.
+ * Rules mirrored (libphonenumber-js 1.13 sources named):
+ *  - parse.js: NSN length 2..17 else not a number;
+ *  - helpers/extractNationalNumber.js: parse() may strip a national prefix (main region's
+ *    `nationalPrefixForParsing`, with its transform rule) even after "+cc" unless the result
+ *    stops matching the national pattern or has an impossible length; emulated exactly, and
+ *    such an NSN is reported invalid (it does not round-trip);
+ *  - helpers/getCountryByNationalNumber.js: for shared calling codes, regions are tried in
+ *    metadata order; one with `leadingDigits` claims on a prefix match, one without claims
+ *    when getNumberType is defined; the first claimer is `.country`;
+ *  - isValid.js / helpers/getNumberType.js: national pattern, then FIXED_LINE (FIXED_LINE_OR_MOBILE
+ *    when MOBILE is absent, '' or also matches), then the other types in fixed order, each
+ *    gated by its possible lengths.
+ * @throws Error for a region without metadata.
+ */
+export function compileRegion(region: Region): RegionClassifier {
+  const hit = classifierCache.get(region);
+  if (hit) return hit;
+  const plan = getRegionPlan(region);
+  const own = compileTypes(plan);
+  const shared = plan.callingCodeRegions.length > 1;
+  const idx = plan.callingCodeRegions.indexOf(region);
+  const earlier: Claimer[] = shared
+    ? plan.callingCodeRegions.slice(0, idx).map((r) => {
+      const p = getRegionPlan(r);
+      return { leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null, types: compileTypes(p) };
+    })
+    : [];
+  const ownLeading = shared && plan.leadingDigits ? new RegExp('^(?:' + plan.leadingDigits + ')') : null;
+  const stripRe = plan.nationalPrefixForParsing ? new RegExp('^(?:' + plan.nationalPrefixForParsing + ')') : null;
+  const cc = plan.callingCode;
+
+  // helpers/extractNationalNumber.js, emulated: would parse() replace `nsn` by another national number?
+  const mainPlan = getRegionPlan(plan.mainRegion);
+  const mainNational = anchored(mainPlan.nationalNumberPattern);
+  const transformRule = plan.nationalPrefixTransformRule;
+  let groupClaimers: Array<{ region: Region; c: Claimer }> | null = null;
+  const countryOf = (nn: string): Region | undefined => { // helpers/getCountryByCallingCode.js
+    const rs = plan.callingCodeRegions;
+    if (rs.length === 1) return rs[0];
+    groupClaimers ??= rs.map((r) => {
+      const p = getRegionPlan(r);
+      return { region: r, c: { leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null, types: compileTypes(p) } };
+    });
+    for (const { region: r, c } of groupClaimers) {
+      if (c.leadingDigits !== null ? c.leadingDigits.test(nn) : numberType(c.types, nn) !== undefined) return r;
+    }
+    return undefined;
+  };
+  const strips = (nsn: string, m: RegExpExecArray): boolean => {
+    const groups = m.length - 1;
+    const hasGroups = groups > 0 && !!m[groups];
+    const after = transformRule && hasGroups ? nsn.replace(stripRe!, transformRule) : nsn.slice(m[0].length);
+    if (after === nsn) return false;
+    // shouldHaveExtractedNationalPrefix
+    if (mainNational.test(nsn) && !mainNational.test(after)) return false;
+    // isPossibleIncompleteNationalNumber → checkNumberLength(after, country)
+    const country = countryOf(after);
+    const L = getRegionPlan(country ?? plan.mainRegion).possibleLengths;
+    const n = after.length;
+    if (n < L[0]) return false; // TOO_SHORT
+    if (n > L[L.length - 1]) return true; // TOO_LONG still counts as possible here
+    return L.includes(n); // else INVALID_LENGTH
+  };
+
+  const typeOf = (nsn: string): NumberType | null | undefined => {
+    const n = nsn.length;
+    if (n < MIN_LENGTH_FOR_NSN || n > MAX_LENGTH_FOR_NSN || !DIGITS.test(nsn)) return undefined;
+    if (stripRe !== null) {
+      const m = stripRe.exec(nsn);
+      if (m !== null && strips(nsn, m)) return undefined;
+    }
+    for (let i = 0; i < earlier.length; i++) {
+      const c = earlier[i];
+      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn) !== undefined) return undefined;
+    }
+    if (ownLeading !== null) {
+      // Claimed on leading digits alone; validity is then checked separately by isValid().
+      if (!ownLeading.test(nsn)) return undefined;
+    }
+    if (!own.hasTypes) return own.national.test(nsn) ? null : undefined;
+    return numberType(own, nsn);
+  };
+
+  const classifier: RegionClassifier = {
+    region,
+    callingCode: cc,
+    typeOf,
+    classify(nsn: string): Classification {
+      const t = typeOf(nsn);
+      return t === undefined ? INVALID : { valid: true, type: t };
+    },
+  };
+  classifierCache.set(region, classifier);
+  return classifier;
+}
+
+/**
+ * Validates national significant number `nsn` (digits only, no trunk prefix) for `region`,
+ * exactly as libphonenumber-js/max would for `'+' + callingCode(region) + nsn` (see module doc).
+ * @returns `{ valid, type }`; `type` is null when not valid. Never throws for bad input digits.
+ * @throws Error for a region without metadata.
+ */
+export function classifyNational(region: Region, nsn: string): Classification {
+  return compileRegion(region).classify(nsn);
+}

@@ -1,0 +1,159 @@
+/**
+ * Read-only access to libphonenumber-js/max metadata, in the shape the fast validator and the
+ * automaton need. Everything here mirrors accessors of libphonenumber-js's `Metadata`
+ * (source/metadata.js); nothing is re-derived from other sources, so the fast paths stay
+ * exactly as strict as the library.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Metadata, getCountries } from 'libphonenumber-js/max';
+import type { NumberType, Region } from './types.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Version of the installed libphonenumber-js package (e.g. "1.13.16"); record it with every batch. */
+export const LIBPHONENUMBER_VERSION: string = (() => {
+  // The package's `exports` map hides package.json, so locate it next to the resolved entry point.
+  const entry = require.resolve('libphonenumber-js');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+})();
+
+interface RawMetadataJson {
+  version: number;
+  country_calling_codes: Record<string, string[]>;
+  countries: Record<string, unknown[]>;
+}
+
+// `Metadata` from /max is constructed over metadata.max.json; `.metadata` is that JSON.
+const META = new Metadata() as unknown as MetadataApi;
+const RAW = META.metadata as RawMetadataJson;
+
+/** Schema version of metadata.max.json (the `version` field of the JSON). */
+export const METADATA_SCHEMA_VERSION: number = RAW.version;
+
+/**
+ * Type check order of libphonenumber-js `getNumberType` (helpers/getNumberType.js):
+ * FIXED_LINE first (with the FIXED_LINE_OR_MOBILE rule), then these in this order.
+ */
+export const NON_FIXED_LINE_TYPES: readonly NumberType[] = [
+  'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+];
+
+/** Types that carry their own pattern in metadata (FIXED_LINE_OR_MOBILE is derived). */
+export const PATTERN_TYPES: readonly NumberType[] = ['FIXED_LINE', ...NON_FIXED_LINE_TYPES];
+
+/** Length limits applied by `parse()` before any pattern is consulted (source/constants.js). */
+export const MIN_LENGTH_FOR_NSN = 2;
+export const MAX_LENGTH_FOR_NSN = 17;
+
+/** One type description of a region: the regex source and the lengths it applies to. */
+export interface TypeDesc {
+  /** Regex source; '' means "same as FIXED_LINE" (libphonenumber drops duplicate patterns). */
+  pattern: string;
+  /** `Type.possibleLengths()`: the type's own lengths or, when absent, the region's. */
+  possibleLengths: readonly number[];
+}
+
+/** Everything libphonenumber consults to validate, type and attribute a region's numbers. */
+export interface RegionPlan {
+  region: Region;
+  callingCode: string;
+  /** Regions sharing the calling code in libphonenumber's order (main region first). */
+  callingCodeRegions: readonly Region[];
+  /** The region whose plan `selectNumberingPlan(callingCode)` picks (used for prefix stripping). */
+  mainRegion: Region;
+  nationalNumberPattern: string;
+  possibleLengths: readonly number[];
+  /** `leadingDigits` pattern (source of a non-anchored `search()`); null when absent. */
+  leadingDigits: string | null;
+  hasTypes: boolean;
+  /** Keyed by the pattern-bearing types; absent key = no such type in metadata. */
+  types: Partial<Record<NumberType, TypeDesc>>;
+  /** `nationalPrefixForParsing()` (falls back to nationalPrefix), or null. */
+  nationalPrefixForParsing: string | null;
+  nationalPrefixTransformRule: string | null;
+}
+
+interface TypeApi { pattern(): string; possibleLengths(): number[] | undefined }
+interface NumberingPlanApi {
+  callingCode(): string;
+  nationalNumberPattern(): string;
+  possibleLengths(): number[];
+  leadingDigits(): string | undefined;
+  hasTypes(): boolean;
+  type(t: string): TypeApi | undefined;
+  nationalPrefixForParsing(): string | undefined;
+  nationalPrefixTransformRule(): string | undefined;
+}
+interface MetadataApi {
+  metadata: unknown;
+  numberingPlan: NumberingPlanApi;
+  selectNumberingPlan(c: string): void;
+}
+
+const ALL_REGIONS = new Set<string>(getCountries());
+const planCache = new Map<string, RegionPlan>();
+
+/** True when libphonenumber-js/max has metadata for `region`. */
+export function isKnownRegion(region: string): region is Region {
+  return ALL_REGIONS.has(region);
+}
+
+/**
+ * The numbering plan of `region` as libphonenumber-js/max sees it. Cached.
+ * @throws Error for a region without metadata.
+ */
+export function getRegionPlan(region: Region): RegionPlan {
+  const hit = planCache.get(region);
+  if (hit) return hit;
+  if (!isKnownRegion(region)) throw new Error(`no libphonenumber metadata for region "${region}"`);
+  const m = new Metadata() as unknown as MetadataApi;
+  m.selectNumberingPlan(region);
+  const np = m.numberingPlan;
+  const callingCode = np.callingCode();
+  const callingCodeRegions = RAW.country_calling_codes[callingCode] as Region[];
+  const types: Partial<Record<NumberType, TypeDesc>> = {};
+  for (const t of PATTERN_TYPES) {
+    const td = np.type(t);
+    if (td) types[t] = { pattern: td.pattern(), possibleLengths: td.possibleLengths() ?? np.possibleLengths() };
+  }
+  const mainPlan = new Metadata() as unknown as MetadataApi;
+  mainPlan.selectNumberingPlan(callingCode); // what parse() selects before stripping a national prefix
+  const plan: RegionPlan = {
+    region,
+    callingCode,
+    callingCodeRegions,
+    mainRegion: callingCodeRegions[0],
+    nationalNumberPattern: np.nationalNumberPattern(),
+    possibleLengths: np.possibleLengths(),
+    leadingDigits: np.leadingDigits() || null,
+    hasTypes: np.hasTypes(),
+    types,
+    nationalPrefixForParsing: mainPlan.numberingPlan.nationalPrefixForParsing() || null,
+    nationalPrefixTransformRule: mainPlan.numberingPlan.nationalPrefixTransformRule() || null,
+  };
+  planCache.set(region, plan);
+  return plan;
+}
+
+/** All calling codes with metadata (geographic ones; non-geographic "001" entities included). */
+export function callingCodes(): string[] {
+  return Object.keys(RAW.country_calling_codes);
+}
+
+/** Regions sharing `callingCode`, main region first; undefined for an unknown code. */
+export function regionsForCallingCode(callingCode: string): readonly Region[] | undefined {
+  return RAW.country_calling_codes[callingCode] as Region[] | undefined;
+}
+
+/** Every region libphonenumber-js/max knows, in its order. */
+export function allRegions(): Region[] {
+  return getCountries();
+}
+
+/** The main `Metadata` instance (shared, do not select plans on it). */
+export function rawMetadata(): RawMetadataJson {
+  return RAW;
+}
