@@ -5,7 +5,6 @@
  *   BENCH_COUNT   numbers in the end-to-end generate run (default 10,000,000)
  *   BENCH_ONLY    comma list of sections: core,e2e,validate (default all)
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { parsePhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { startPostgres } from '../devstack/postgres.ts';
 import { startTemporal } from '../devstack/temporal.ts';
+import { spawnWorkerProcess } from '../devstack/worker.ts';
 import { getPool, closePools } from '../db/pool.ts';
 import { loadInputs } from '../db/batches.ts';
 import { NUMBER_COLUMNS } from '../db/chunks.ts';
@@ -121,16 +121,14 @@ async function benchE2e(): Promise<void> {
   const pgSrv = await startPostgres();
   const temporal = await startTemporal();
   const config: Config = { databaseUrl: pgSrv.url, temporalAddress: temporal.address, temporalNamespace: 'default', taskQueue: 'bench', temporalUiUrl: temporal.uiUrl };
-  const worker = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
-    env: { ...process.env, PHONEBATCH_DATABASE_URL: config.databaseUrl, TEMPORAL_ADDRESS: config.temporalAddress, PHONEBATCH_TASK_QUEUE: config.taskQueue, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const worker = spawnWorkerProcess(config);
   const pool = getPool(config.databaseUrl);
   const client = await connectClient(config);
   try {
     if (ONLY.has('e2e')) {
       out(`## end-to-end random generation through Temporal into PostgreSQL (${fmt(COUNT)} numbers)`);
       const copyRate = await rawCopyBaseline(pool, Math.min(COUNT, 2_000_000));
+      const idleRss = rssMb(worker.pid!); // the worker has been up and polling for a while by now
       out(`raw COPY baseline (same table/key/rows, 25k-row transactions, 2 connections): ${fmt(copyRate)} rows/s`);
       const t0 = performance.now();
       const { batchId } = await startBatch(client, pool, config, {
@@ -150,7 +148,7 @@ async function benchE2e(): Promise<void> {
       out(`PhoneBatch end to end: ${fmt(e2e)} numbers/s (${secs.toFixed(1)} s) — target ≥ 300,000/s; ratio to raw COPY ${(e2e / copyRate).toFixed(2)} (target ≥ 0.5)`);
       const at = (n: number) => rss.find((r) => r.processed >= n)?.mb ?? NaN;
       const max = Math.max(...rss.map((r) => r.mb).filter(Number.isFinite));
-      out(`worker RSS: ${at(1_000_000).toFixed(0)} MB at 1M, ${at(Math.min(COUNT, 10_000_000) * 0.95).toFixed(0)} MB near the end, max ${max.toFixed(0)} MB (target: flat, < 300 MB)\n`);
+      out(`worker RSS: ${idleRss.toFixed(0)} MB idle, ${at(1_000_000).toFixed(0)} MB at 1M, ${at(Math.min(COUNT, 10_000_000) * 0.95).toFixed(0)} MB near the end, max ${max.toFixed(0)} MB (target: flat, < 300 MB)\n`);
     }
     if (ONLY.has('validate')) {
       out('## validate job (institutions.csv ×100) vs raw libphonenumber-js per core');

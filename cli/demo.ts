@@ -3,11 +3,11 @@
  * server, a worker process), runs real batches with live progress, prints a summary, and
  * stops everything it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { startPostgres } from '../devstack/postgres.ts';
 import { startTemporal } from '../devstack/temporal.ts';
+import { spawnWorkerProcess, stopProcess } from '../devstack/worker.ts';
 import { getPool, closePools } from '../db/pool.ts';
 import { loadInputs } from '../db/batches.ts';
 import { connectClient, startBatch } from '../workflows/client.ts';
@@ -46,8 +46,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       temporalUiUrl: temporal.uiUrl,
     };
     say('Starting a worker …');
-    const worker = startWorkerProcess(config);
-    cleanups.push(() => stopChild(worker));
+    const worker = spawnWorkerProcess(config);
+    cleanups.push(() => stopProcess(worker));
     say(`Temporal UI: ${temporal.uiUrl}\n`);
 
     const client = await connectClient(config);
@@ -77,28 +77,6 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   } finally {
     await stopAll();
   }
-}
-
-function startWorkerProcess(config: Config): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
-    env: {
-      ...process.env,
-      PHONEBATCH_DATABASE_URL: config.databaseUrl,
-      TEMPORAL_ADDRESS: config.temporalAddress,
-      PHONEBATCH_TASK_QUEUE: config.taskQueue,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
 }
 
 async function printSummary(

@@ -15,7 +15,10 @@ export const NUMBER_COLUMNS = [
   'national', 'error', 'detail', 'raw',
 ] as const;
 
-const COPY_SQL = `COPY numbers (${NUMBER_COLUMNS.join(', ')}) FROM STDIN`;
+/** The narrower row of a generated number (the other columns are null or default). */
+export const GENERATED_COLUMNS = ['batch_id', 'seq', 'e164', 'region', 'number_type', 'valid', 'possible'] as const;
+
+const copySql = (columns: readonly string[]) => `COPY numbers (${columns.join(', ')}) FROM STDIN`;
 
 export interface ChunkCounts {
   rows: number;
@@ -26,6 +29,8 @@ export interface ChunkCounts {
 export interface WriteChunkInput extends ChunkCounts {
   batchId: string;
   chunk: number;
+  /** Columns of the rows in `blocks`; default {@link NUMBER_COLUMNS}. */
+  columns?: readonly string[];
   /** COPY text-format blocks (tab-separated, `\N` for null, newline-terminated rows). */
   blocks: Iterable<string> | AsyncIterable<string>;
   /** Aborting rolls the chunk back (COPY is failed, the transaction is rolled back). */
@@ -68,7 +73,7 @@ export async function writeChunk(pool: pg.Pool, input: WriteChunkInput): Promise
       );
       return { written: false, ...stored.rows[0]! };
     }
-    const copy = client.query(copyFrom(COPY_SQL));
+    const copy = client.query(copyFrom(copySql(input.columns ?? NUMBER_COLUMNS)));
     await pipeline(Readable.from(input.blocks, { objectMode: false }), copy, { signal: input.signal });
     await client.query('COMMIT');
     return { written: true, rows: input.rows, valid: input.valid, invalid: input.invalid };

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { assertBatchSpec, SpecError, type BatchSpec } from '../spec/batch-spec.ts';
 import { createBatch, copyInputsFromBatch, countInputs, finishBatch as finishBatchRow, loadInputs, markRunning, readInputs } from '../db/batches.ts';
-import { committedChunk, copyText, storedCounts, writeChunk, type ChunkCounts } from '../db/chunks.ts';
+import { committedChunk, copyText, GENERATED_COLUMNS, storedCounts, writeChunk, type ChunkCounts } from '../db/chunks.ts';
 import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
 import { validateField } from '../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
@@ -162,9 +162,13 @@ async function buildAndWriteChunk(
 
 interface BuiltChunk extends ChunkCounts {
   blocks: string[];
+  columns?: readonly string[];
 }
 
-/** COPY text rows for generated numbers [start, end). Each number was validated by the core. */
+/**
+ * COPY text rows (GENERATED_COLUMNS) for generated numbers [start, end). Each number was
+ * validated by the core's fast path as it was generated. Hot path: no per-number objects.
+ */
 export async function buildGenerateChunk(
   batchId: string,
   spec: NonNullable<BatchSpec['generate']>,
@@ -174,22 +178,28 @@ export async function buildGenerateChunk(
   signal?: AbortSignal,
 ): Promise<BuiltChunk> {
   const g = generatorFor(spec);
+  const head = `${batchId}\t`;
+  // One suffix per number type: `\t<region>\t<type>\tt\tt\n` (valid, hence possible).
+  const tails = new Map<string | null, string>();
+  const tail = (type: string | null) => {
+    let t = tails.get(type);
+    if (t === undefined) tails.set(type, (t = `\t${g.region}\t${type ?? '\\N'}\tt\tt\n`));
+    return t;
+  };
   const blocks: string[] = [];
-  let valid = 0;
+  let block = '';
+  const row = (seq: number, e164: string, type: string | null) => {
+    block += head + seq + '\t' + e164 + tail(type);
+  };
   for (let s = start; s < end; s += SUB_BLOCK) {
-    const stop = Math.min(end, s + SUB_BLOCK);
-    let block = '';
-    for (let seq = s; seq < stop; seq++) {
-      const n = g.at(seq);
-      if (n.valid) valid++;
-      block += `${batchId}\t${seq}\t0\t${n.e164}\t\\N\t${n.region}\t${n.type ?? '\\N'}\t${n.valid ? 't' : 'f'}\t${n.valid ? 't' : '\\N'}\t\\N\t\\N\t\\N\t\\N\n`;
-    }
+    block = '';
+    g.fill(s, Math.min(end, s + SUB_BLOCK), row);
     blocks.push(block);
     beat();
     await yieldToEventLoop();
     if (signal?.aborted) throw signal.reason;
   }
-  return { blocks, rows: end - start, valid, invalid: end - start - valid };
+  return { blocks, rows: end - start, valid: end - start, invalid: 0, columns: GENERATED_COLUMNS };
 }
 
 /** COPY text rows for input rows [start, end): one row per number found in each raw field. */

@@ -2,27 +2,13 @@
  * Worker entry point: polls the task queue and runs the PhoneBatch workflow and its
  * activities. Scale out by running more of these; configuration comes from lib/config.ts.
  */
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundlePath } from './bundle.ts';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from './activities.ts';
 import { getPool } from '../db/pool.ts';
 import { loadConfig, type Config } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
-
-const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundles the workflow code once per process (webpack; takes a few seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
-  return bundle;
-}
-
-const quietBundlerLogger = {
-  log() {}, trace() {}, debug() {}, info() {},
-  warn: (m: string) => logger.warn(m),
-  error: (m: string) => logger.error(m),
-};
 
 export interface WorkerOptions {
   config: Config;
@@ -36,7 +22,7 @@ export async function createWorker({ config, maxConcurrentActivities = 4 }: Work
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: { codePath: workflowBundlePath() },
     activities: createActivities({ pool: getPool(config.databaseUrl, maxConcurrentActivities + 2) }),
     maxConcurrentActivityTaskExecutions: maxConcurrentActivities,
   });
@@ -44,6 +30,8 @@ export async function createWorker({ config, maxConcurrentActivities = 4 }: Work
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // The SDK's own state-change chatter goes to stderr at INFO; keep it to warnings unless asked.
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as 'WARN') });
   const config = loadConfig();
   const { worker } = await createWorker({ config, maxConcurrentActivities: Number(process.env.PHONEBATCH_WORKER_CONCURRENCY ?? 4) });
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');

@@ -2,7 +2,7 @@
  * Real services for integration tests: embedded PostgreSQL, the Temporal CLI dev server and
  * worker processes (child processes, so tests can SIGKILL them). One stack per test file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
 import { startTemporal, type RunningTemporal } from '../../devstack/temporal.ts';
+import { spawnWorkerProcess, stopProcess } from '../../devstack/worker.ts';
 import { getPool, closePools } from '../../db/pool.ts';
 import { connectClient } from '../../workflows/client.ts';
 import type { Config } from '../../lib/config.ts';
@@ -68,17 +69,7 @@ export async function startStack(opts: { temporalDbFile?: string } = {}): Promis
 }
 
 function spawnWorker(config: Config, env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
-    env: {
-      ...process.env,
-      PHONEBATCH_DATABASE_URL: config.databaseUrl,
-      TEMPORAL_ADDRESS: config.temporalAddress,
-      PHONEBATCH_TASK_QUEUE: config.taskQueue,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawnWorkerProcess(config, env);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,
@@ -86,12 +77,7 @@ function spawnWorker(config: Config, env: Record<string, string>): WorkerProcess
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopProcess(child),
   };
 }
 

@@ -1,0 +1,39 @@
+/**
+ * Starts a worker (workflows/worker.ts) as a child process, the way demo, tests and benchmarks
+ * run it. The V8 old-space limit keeps the worker's RSS flat: without it V8 lets garbage from
+ * the row-building hot path pile up to hundreds of MB before collecting.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../lib/config.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Old-space limit of a worker process, in MB (PHONEBATCH_WORKER_HEAP_MB). */
+export const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 160);
+
+export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
+    env: {
+      ...process.env,
+      PHONEBATCH_DATABASE_URL: config.databaseUrl,
+      TEMPORAL_ADDRESS: config.temporalAddress,
+      TEMPORAL_NAMESPACE: config.temporalNamespace,
+      PHONEBATCH_TASK_QUEUE: config.taskQueue,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+export async function stopProcess(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(t);
+}
