@@ -7,7 +7,7 @@ NODE ?= node
 TSX := $(NODE) --import tsx
 export PHONEBATCH_CACHE ?= $(HOME)/.cache/phonebatch
 
-.PHONY: help deps tools tools-all demo test test-unit test-integration test-cases typecheck bench clean
+.PHONY: help deps tools tools-all demo test test-unit test-integration test-cases test-differential typecheck bench clean
 
 help:
 	@echo "make demo   - start the embedded stack and run real generate + validate batches"
@@ -40,10 +40,15 @@ test-cases: deps
 	@if [ -f ../shared/tools/check-cases.mjs ]; then $(NODE) ../shared/tools/check-cases.mjs ../shared/cases/phone-cases.json; \
 	else echo "../shared/tools/check-cases.mjs not present; shared cases still run in test/unit/shared-cases.test.ts"; fi
 
+# The fast path must equal libphonenumber-js parsePhoneNumber().isValid()/getType() exactly:
+# 2 M comparisons over every region; exits non-zero on any mismatch.
+test-differential: deps
+	$(TSX) bench/differential.ts 2000000
+
 test-integration: deps tools-all
 	$(TSX) --test --test-concurrency=1 test/integration/*.test.ts
 
-test: typecheck test-unit test-cases test-integration
+test: typecheck test-unit test-cases test-differential test-integration
 
 bench: deps tools
 	$(TSX) bench/run.ts

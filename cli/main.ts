@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NUMBER_TYPES } from '../core/types.ts';
-import type { BatchSpec, GenerateSpec } from '../spec/batch-spec.ts';
+import { assertBatchSpec, type BatchSpec, type GenerateSpec } from '../spec/batch-spec.ts';
 import { loadConfig } from '../lib/config.ts';
 import { fail, UsageError } from './errors.ts';
 import { runCheck } from './check.ts';
@@ -14,7 +14,7 @@ const program = new Command();
 program
   .name('phonebatch')
   .description('Generate and validate phone numbers in bulk (libphonenumber-js/max, Temporal, PostgreSQL).')
-  .showHelpAfterError()
+  .showHelpAfterError('(phonebatch <command> --help shows the usage)')
   .exitOverride((err) => {
     if (err.exitCode === 0) process.exit(0);
     process.exit(2);
@@ -151,6 +151,8 @@ async function startAndWatch(
   wait: boolean,
   beforeStart?: (batchId: string) => Promise<BatchSpec>,
 ): Promise<void> {
+  // Reject a bad spec before touching any server, with the flag named.
+  assertBatchSpec(spec);
   const { connectClient, startBatch } = await import('../workflows/client.ts');
   const { getPool, closePools } = await import('../db/pool.ts');
   const { watchBatch } = await import('./progress.ts');

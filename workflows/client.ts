@@ -10,7 +10,7 @@ import { createBatch } from '../db/batches.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import type { Config } from '../lib/config.ts';
 import { phoneBatchWorkflow } from './workflows.ts';
-import { progressQuery, workflowIdFor, type BatchProgress } from './shared.ts';
+import { progressQuery, workflowIdFor, type BatchProgress, type PhoneBatchWorkflowInput } from './shared.ts';
 
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({ address: config.temporalAddress });
@@ -27,6 +27,8 @@ export interface StartBatchInput {
    * May return the final spec (e.g. with the uploaded row count), which replaces `spec`.
    */
   beforeStart?: (batchId: string) => Promise<BatchSpec | void>;
+  /** Workflow tuning (chunks per slice, parallelism, slices per run); defaults suit production. */
+  tuning?: Pick<PhoneBatchWorkflowInput, 'chunksPerSlice' | 'parallelism' | 'maxSlicesPerRun'>;
 }
 
 export interface StartedBatch {
@@ -58,7 +60,7 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
     const handle = await client.workflow.start(phoneBatchWorkflow, {
       taskQueue: config.taskQueue,
       workflowId,
-      args: [{ batchId, project, spec }],
+      args: [{ batchId, project, spec, ...input.tuning }],
     });
     return { batchId, workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {

@@ -54,6 +54,8 @@ export interface PhoneBatchWorkflowInput {
   chunksPerSlice?: number;
   /** Slices in flight at once. */
   parallelism?: number;
+  /** Slices started per run before continuing as new (default 400; tests lower it). */
+  maxSlicesPerRun?: number;
   /** Carried over by continue-as-new; absent on the first run. */
   carry?: {
     prepared: PreparedBatch;

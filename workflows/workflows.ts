@@ -7,6 +7,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   proxyActivities,
@@ -43,7 +44,10 @@ const { finishBatch } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '10s' },
 });
 
-/** Slices started per run before continuing as new (history stays far below its limits). */
+/**
+ * Slices started per run before continuing as new: ~3 history events each, so a run stays far
+ * below the 10,240-event warning; a 100 M-row batch (2,000 slices) takes five runs.
+ */
 const MAX_SLICES_PER_RUN = 400;
 
 export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promise<BatchProgress> {
@@ -86,7 +90,7 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     };
 
     while (next < prepared.chunks) {
-      if (startedThisRun >= MAX_SLICES_PER_RUN || workflowInfo().continueAsNewSuggested) break;
+      if (startedThisRun >= (input.maxSlicesPerRun ?? MAX_SLICES_PER_RUN) || workflowInfo().continueAsNewSuggested) break;
       while (inFlight.size >= parallelism) await Promise.race(inFlight);
       const end = Math.min(prepared.chunks, next + perSlice);
       launch(next, end);
@@ -107,6 +111,7 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     progress.phase = 'succeeded';
     return { ...progress };
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     // Let every slice still running stop (they write whole chunks or nothing), so the final
     // counts, read from the chunk ledger, equal the rows stored.
     await CancellationScope.nonCancellable(() => Promise.allSettled([...inFlight]));

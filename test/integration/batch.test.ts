@@ -52,6 +52,22 @@ test('generate 200k random numbers: exactly 200k unique, valid rows; counts reco
   assert.match(b!.libraryVersion, /^\d+\.\d+\.\d+$/);
 });
 
+test('continue-as-new: a batch spread over several workflow runs is still exact', async () => {
+  const { batchId, runId } = await startBatch(stack.client, stack.pool, stack.config, {
+    spec: { generate: { region: 'GB', mode: 'random', count: 300_000, numberType: 'MOBILE', seed: 'can' } },
+    tuning: { chunksPerSlice: 1, parallelism: 2, maxSlicesPerRun: 4 },
+  });
+  const final = await waitForBatch(stack.client, batchId);
+  assert.equal(final.processed, 300_000);
+  const s = await rowStats(batchId);
+  assert.deepEqual(s, { rows: 300_000, distinct_e164: 300_000, distinct_keys: 300_000, valid: 300_000 });
+  // 12 chunks at 4 slices per run: the workflow continued as new twice.
+  const latest = await stack.client.workflow.getHandle(`phonebatch-${batchId}`).describe();
+  assert.notEqual(latest.runId, runId);
+  const types = await stack.pool.query(`SELECT DISTINCT number_type FROM numbers WHERE batch_id = $1`, [batchId]);
+  assert.deepEqual(types.rows.map((r) => r.number_type), ['MOBILE']);
+});
+
 test('a bad spec fails fast and is not retried', async () => {
   // NANP reserves exactly 100 fictional numbers (555-0100…0199) per area code.
   const { batchId } = await start({ generate: { region: 'US', mode: 'fictional', count: 101, areaCodes: ['212'] } });
