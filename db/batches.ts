@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { BatchSpec } from '../spec/batch-spec.ts';
 import { copyText, storedCounts } from './chunks.ts';
+import { withTransaction } from './pool.ts';
 
 export type BatchStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -95,34 +96,24 @@ export async function loadInputs(
   batchId: string,
   rows: AsyncIterable<InputRow> | Iterable<InputRow>,
 ): Promise<number> {
-  const client = await pool.connect();
   let n = 0;
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  async function* lines() {
+    let block = '';
+    for await (const r of rows) {
+      block += `${batchId}\t${n++}\t${copyText(r.raw)}\t${copyText(r.defaultRegion ?? null)}\n`;
+      if (block.length > 65536) {
+        yield block;
+        block = '';
+      }
+    }
+    if (block) yield block;
+  }
+  await withTransaction(pool, async (client) => {
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     const copy = client.query(copyFrom('COPY batch_inputs (batch_id, row_no, raw, default_region) FROM STDIN'));
-    async function* lines() {
-      let block = '';
-      for await (const r of rows) {
-        block += `${batchId}\t${n++}\t${copyText(r.raw)}\t${copyText(r.defaultRegion ?? null)}\n`;
-        if (block.length > 65536) {
-          yield block;
-          block = '';
-        }
-      }
-      if (block) yield block;
-    }
     await pipeline(Readable.from(lines(), { objectMode: false }), copy);
-    await client.query('COMMIT');
-    return n;
-  } catch (err) {
-    broken = err as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  });
+  return n;
 }
 
 /** Input rows [from, to) of a validate batch, in row order. */
@@ -147,9 +138,7 @@ export async function countInputs(pool: pg.Pool, batchId: string): Promise<numbe
 
 /** Copies an earlier batch's numbers (raw input, else E.164) in as this batch's inputs. */
 export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBatchId: string): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     const r = await client.query(
       `INSERT INTO batch_inputs (batch_id, row_no, raw, default_region)
@@ -157,14 +146,8 @@ export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBat
        FROM numbers WHERE batch_id = $2 AND coalesce(raw, e164) IS NOT NULL`,
       [batchId, refBatchId],
     );
-    await client.query('COMMIT');
     return r.rowCount ?? 0;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export type ExportFormat = 'csv' | 'ndjson';

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
+import { withTransaction } from './pool.ts';
 
 /** Column order of the text blocks given to {@link writeChunk}. */
 export const NUMBER_COLUMNS = [
@@ -56,34 +57,21 @@ export async function committedChunk(pool: pg.Pool, batchId: string, chunk: numb
  * connection is then discarded rather than returned to the pool, so the pool stays clean.
  */
 export async function writeChunk(pool: pg.Pool, input: WriteChunkInput): Promise<WriteChunkResult> {
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
+  const done = await withTransaction(pool, async (client) => {
     const claimed = await client.query(
       `INSERT INTO batch_chunks (batch_id, chunk, rows, valid, invalid) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (batch_id, chunk) DO NOTHING`,
       [input.batchId, input.chunk, input.rows, input.valid, input.invalid],
     );
-    if (claimed.rowCount === 0) {
-      await client.query('ROLLBACK');
-      const stored = await client.query<ChunkCounts>(
-        'SELECT rows, valid, invalid FROM batch_chunks WHERE batch_id = $1 AND chunk = $2',
-        [input.batchId, input.chunk],
-      );
-      return { written: false, ...stored.rows[0]! };
-    }
+    if (claimed.rowCount === 0) return false;
     const copy = client.query(copyFrom(copySql(input.columns ?? NUMBER_COLUMNS)));
     await pipeline(Readable.from(input.blocks, { objectMode: false }), copy, { signal: input.signal });
-    await client.query('COMMIT');
-    return { written: true, rows: input.rows, valid: input.valid, invalid: input.invalid };
-  } catch (err) {
-    broken = err as Error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+    return true;
+  });
+  if (done) return { written: true, rows: input.rows, valid: input.valid, invalid: input.invalid };
+  // Another attempt committed this chunk first; report what it stored.
+  const stored = await committedChunk(pool, input.batchId, input.chunk);
+  return { written: false, ...stored! };
 }
 
 /** Sum of the committed chunks of a batch: the counts of the rows actually stored. */

@@ -21,3 +21,25 @@ export async function closePools(): Promise<void> {
   pools.clear();
   await Promise.all(all.map((p) => p.end()));
 }
+
+/**
+ * Runs `fn` in a transaction on one pooled client: COMMIT when it resolves, ROLLBACK when it
+ * throws (the error is rethrown). A client that failed is discarded rather than returned, so a
+ * half-finished COPY never leaks into the pool (operational case O6).
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    broken = err instanceof Error ? err : new Error(String(err));
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
