@@ -7,7 +7,7 @@ NODE ?= node
 TSX := $(NODE) --import tsx
 export PHONEBATCH_CACHE ?= $(HOME)/.cache/phonebatch
 
-.PHONY: help deps tools tools-all demo test test-unit test-integration test-cases test-differential typecheck bench clean
+.PHONY: crd help deps tools tools-all demo test test-unit test-integration test-cases test-differential typecheck bench clean
 
 help:
 	@echo "make demo   - start the embedded stack and run real generate + validate batches"
@@ -52,6 +52,10 @@ test: typecheck test-unit test-cases test-differential test-integration
 
 bench: deps tools
 	$(TSX) bench/run.ts
+
+# Regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the TypeBox batch spec.
+crd: deps
+	$(TSX) operator/crd-gen.ts --write
 
 clean:
 	rm -rf node_modules .tmp

@@ -116,6 +116,20 @@ export async function loadInputs(
   return n;
 }
 
+/**
+ * Deletes the numbers, inputs, chunk ledger and batch row of `batchId` in one transaction;
+ * returns the number of result rows (numbers) deleted. Idempotent.
+ */
+export async function deleteBatchRows(pool: pg.Pool, batchId: string): Promise<number> {
+  return withTransaction(pool, async (client) => {
+    const r = await client.query('DELETE FROM numbers WHERE batch_id = $1', [batchId]);
+    await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
+    await client.query('DELETE FROM batch_chunks WHERE batch_id = $1', [batchId]);
+    await client.query('DELETE FROM batches WHERE id = $1', [batchId]);
+    return r.rowCount ?? 0;
+  });
+}
+
 /** Input rows [from, to) of a validate batch, in row order. */
 export async function readInputs(
   pool: pg.Pool,

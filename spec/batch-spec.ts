@@ -3,10 +3,14 @@
  * into before a workflow starts. TypeBox gives the JSON Schema (used by fastify and the CRD)
  * and the static type from one definition.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { getCountries } from 'libphonenumber-js/max';
 import { NUMBER_TYPES } from '../core/types.ts';
+
+// TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
 
 /** Largest generate count one batch may request (100 M, within continue-as-new limits). */
 export const MAX_GENERATE_COUNT = 100_000_000;

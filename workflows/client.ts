@@ -60,6 +60,8 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
     const handle = await client.workflow.start(phoneBatchWorkflow, {
       taskQueue: config.taskQueue,
       workflowId,
+      // One workflow per batch, ever: a closed workflow's ID is never reused for a new run.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [{ batchId, project, spec, ...input.tuning }],
     });
     return { batchId, workflowId, runId: handle.firstExecutionRunId, started: true };

@@ -1,0 +1,207 @@
+/**
+ * The operator end to end, all real: etcd + kube-apiserver, the Temporal dev server, embedded
+ * PostgreSQL, a worker process and the operator process (`node --import tsx operator/main.ts`).
+ * The operator authenticates as the Helm chart's ServiceAccount (TokenRequest token) with the
+ * chart's RBAC. kubectl applies the CRD and the examples; `kubectl wait --for=condition=Succeeded` returns;
+ * status counts equal the rows in PostgreSQL; deleting a running batch cancels its workflow.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
+import { startKube, startOperator, installCrd, getJson, operatorServiceAccount, type KubeCluster, type OperatorProcess } from '../support/kube.ts';
+import { workflowIdFor } from '../../workflows/shared.ts';
+
+let stack: Stack;
+let kube: KubeCluster;
+let op: OperatorProcess;
+const NS = 'batches';
+
+before(async () => {
+  [stack, kube] = await Promise.all([startStack(), startKube()]);
+  installCrd(kube);
+  kube.kubectl(['create', 'namespace', NS]);
+  await stack.startWorker();
+  // The operator runs as the chart's ServiceAccount, so its least-privilege RBAC is exercised.
+  const sa = operatorServiceAccount(kube, 'phonebatch-system');
+  op = await startOperator({
+    kubeconfig: sa.kubeconfig,
+    databaseUrl: stack.config.databaseUrl,
+    temporalAddress: stack.config.temporalAddress,
+    taskQueue: stack.config.taskQueue,
+    temporalUiUrl: stack.config.temporalUiUrl,
+    identity: 'operator-0',
+    extra: { POD_NAMESPACE: 'phonebatch-system', LEASE_NAME: sa.leaseName, LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '1', RESYNC_SECONDS: '20' },
+  });
+  await eventually('operator holds the Lease', async () => (await op.metrics())?.['phonebatch_operator_is_leader'] === 1, 60_000).catch((err) => {
+    throw new Error(`${err.message}\n${op.output()}`);
+  });
+});
+
+after(async () => {
+  await op?.stop();
+  await kube?.stop();
+  await stack?.stop();
+});
+
+/** Rows stored for a batch, counted in PostgreSQL. */
+async function stored(batchId: string) {
+  const r = await stack.pool.query(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE valid)::int AS valid, count(*) FILTER (WHERE NOT valid)::int AS invalid,
+            (SELECT coalesce(sum(rows), 0)::int FROM batch_chunks WHERE batch_id = $1) AS rows
+     FROM numbers WHERE batch_id = $1`,
+    [batchId],
+  );
+  return r.rows[0] as { n: number; valid: number; invalid: number; rows: number };
+}
+
+function waitSucceeded(name: string, timeout = '240s') {
+  return kube.kubectlAsync(['wait', '-n', NS, `pb/${name}`, '--for=condition=Succeeded', `--timeout=${timeout}`]);
+}
+
+function events(name: string): Array<{ reason: string; type: string; reportingInstance?: string; message: string }> {
+  return getJson(kube, ['events', '-n', NS, '--field-selector', `involvedObject.name=${name}`]).items;
+}
+
+test('full path: kubectl apply → workflow → rows in Postgres → kubectl wait Succeeded', async () => {
+  kube.kubectl(['apply', '-n', NS, '-f', join(ROOT, 'examples/generate-gb.yaml')]);
+  const w = await waitSucceeded('gb-fictional');
+  assert.equal(w.status, 0, `kubectl wait: ${w.stderr}\n${op.output()}`);
+
+  const pb = getJson(kube, ['pb', 'gb-fictional', '-n', NS]);
+  const uid: string = pb.metadata.uid;
+  const s = pb.status;
+  const db = await stored(uid);
+  assert.equal(s.processed, 1000);
+  assert.equal(s.total, 1000);
+  assert.equal(s.processed, db.n, 'status.processed = numbers rows');
+  assert.equal(s.valid, db.valid);
+  assert.equal(s.invalid, db.invalid);
+  assert.equal(s.progress, '1000/1000');
+  assert.equal(s.observedGeneration, pb.metadata.generation);
+  assert.equal(s.workflowId, workflowIdFor(uid));
+  assert.equal(s.batchId, uid);
+  assert.ok(s.runId);
+  assert.ok(s.temporalUiUrl.startsWith(stack.config.temporalUiUrl) && s.temporalUiUrl.includes(s.workflowId), s.temporalUiUrl);
+  assert.ok(s.startedAt && s.finishedAt && s.finishedAt >= s.startedAt);
+  const cond = Object.fromEntries(s.conditions.map((c: any) => [c.type, c]));
+  assert.deepEqual([cond.Succeeded.status, cond.Succeeded.reason], ['True', 'Succeeded']);
+  assert.deepEqual([cond.Progressing.status, cond.Ready.status], ['False', 'True']);
+  assert.equal(cond.Stalled, undefined);
+  for (const c of s.conditions) assert.ok(c.lastTransitionTime && c.message && /^[A-Z][A-Za-z]*$/.test(c.reason), JSON.stringify(c));
+  assert.ok(pb.metadata.finalizers.includes('phonebatch.io/cleanup'));
+
+  const row = (await stack.pool.query('SELECT status, project FROM batches WHERE id = $1', [uid])).rows[0];
+  assert.deepEqual(row, { status: 'succeeded', project: NS });
+
+  const reasons = events('gb-fictional').map((e) => e.reason);
+  assert.ok(reasons.includes('Started') && reasons.includes('Succeeded'), reasons.join(','));
+
+  const table = kube.kubectl(['get', 'pb', '-n', NS]).stdout;
+  const [header, line] = table.trim().split('\n');
+  assert.deepEqual(header!.split(/\s+/), ['NAME', 'OPERATION', 'REGION', 'REQUESTED', 'PROGRESS', 'SUCCEEDED', 'AGE']);
+  assert.deepEqual(line!.split(/\s+/).slice(0, 6), ['gb-fictional', 'generate', 'GB', '1000', '1000/1000', 'True']);
+});
+
+test('validate batches: inline and ConfigMap sources', async () => {
+  kube.kubectl(['apply', '-n', NS, '-f', join(ROOT, 'examples/validate-inline.yaml'), '-f', join(ROOT, 'examples/validate-configmap.yaml')]);
+  for (const name of ['validate-inline', 'validate-configmap']) {
+    const w = await waitSucceeded(name);
+    assert.equal(w.status, 0, `${name}: ${w.stderr}\n${op.output()}`);
+    const pb = getJson(kube, ['pb', name, '-n', NS]);
+    const db = await stored(pb.metadata.uid);
+    assert.equal(pb.status.operation, 'validate');
+    assert.equal(pb.status.valid, db.valid, name);
+    assert.equal(pb.status.invalid, db.invalid, name);
+    assert.equal(pb.status.processed, db.rows, name);
+    assert.ok(pb.status.valid > 0 && pb.status.invalid > 0, JSON.stringify(pb.status));
+  }
+  const inline = getJson(kube, ['pb', 'validate-inline', '-n', NS]);
+  assert.equal(inline.status.processed, 5, 'five input rows');
+  const cm = getJson(kube, ['pb', 'validate-configmap', '-n', NS]);
+  assert.equal(cm.status.processed, 4, 'four ConfigMap lines');
+});
+
+test('a ConfigMap that does not exist stalls the batch until it appears', async () => {
+  const yaml = `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: late-source}
+spec: {validate: {defaultRegion: GB, source: {configMapKeyRef: {name: late, key: list}}}}
+`;
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml });
+  await eventually('Stalled=True SourceNotFound', async () => {
+    const c = getJson(kube, ['pb', 'late-source', '-n', NS]).status?.conditions ?? [];
+    return c.some((x: any) => x.type === 'Stalled' && x.status === 'True' && x.reason === 'SourceNotFound');
+  });
+  kube.kubectl(['create', 'configmap', 'late', '-n', NS, '--from-literal=list=+44 20 7946 0000']);
+  const w = await waitSucceeded('late-source');
+  assert.equal(w.status, 0, w.stderr);
+  const pb = getJson(kube, ['pb', 'late-source', '-n', NS]);
+  assert.equal(pb.status.conditions.find((c: any) => c.type === 'Stalled'), undefined, 'Stalled removed once unblocked');
+});
+
+test('deleting a running PhoneBatch cancels its workflow; rows go with deletionPolicy Delete', async () => {
+  const yaml = `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: big}
+spec:
+  generate: {region: US, mode: random, count: 50000000, seed: big}
+  deletionPolicy: Delete
+`;
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml });
+  // Progress is mirrored while the workflow runs: Succeeded Unknown with rows processed.
+  let uid = '';
+  await eventually('progress mirrored mid-batch', async () => {
+    const pb = getJson(kube, ['pb', 'big', '-n', NS]);
+    uid = pb.metadata.uid;
+    const c = (pb.status?.conditions ?? []).find((x: any) => x.type === 'Succeeded');
+    return c?.status === 'Unknown' && c.reason === 'Running' && pb.status.processed > 0;
+  }, 180_000);
+  const mid = getJson(kube, ['pb', 'big', '-n', NS]).status;
+  assert.match(mid.progress, /^\d+\/50000000$/);
+
+  const del = await kube.kubectlAsync(['delete', 'pb', 'big', '-n', NS, '--wait=true', '--timeout=180s']);
+  assert.equal(del.status, 0, `${del.stderr}\n${op.output()}`);
+  assert.equal(kube.kubectl(['get', 'pb', 'big', '-n', NS], { allowFail: true }).status, 1, 'object is gone');
+
+  const desc = await stack.client.workflow.getHandle(workflowIdFor(uid)).describe();
+  assert.equal(desc.status.name, 'CANCELLED');
+  const db = await stored(uid);
+  assert.deepEqual([db.n, db.rows], [0, 0], 'deletionPolicy Delete removed the rows');
+  const row = await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid]);
+  assert.equal(row.rowCount, 0);
+  const reasons = events('big').map((e) => e.reason);
+  assert.ok(reasons.includes('Started') && reasons.includes('Cancelling') && reasons.includes('RowsDeleted'), reasons.join(','));
+});
+
+test('spec.cancel cancels a running batch; its status ends Cancelled with counts equal to the stored rows (rows kept)', async () => {
+  const yaml = (cancel: boolean) => `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: to-cancel}
+spec:
+  generate: {region: US, mode: random, count: 50000000, seed: cancel}
+  cancel: ${cancel}
+`;
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml(false) });
+  await eventually('running', async () => (getJson(kube, ['pb', 'to-cancel', '-n', NS]).status?.processed ?? 0) > 0, 180_000);
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml(true) });
+  const w = await kube.kubectlAsync(['wait', '-n', NS, 'pb/to-cancel', '--for=jsonpath={.status.conditions[?(@.type=="Succeeded")].reason}=Cancelled', '--timeout=180s']);
+  assert.equal(w.status, 0, `${w.stderr}\n${op.output()}`);
+  const pb = getJson(kube, ['pb', 'to-cancel', '-n', NS]);
+  const db = await stored(pb.metadata.uid);
+  assert.equal(pb.status.processed, db.n);
+  assert.equal(pb.status.valid, db.valid);
+  const succeeded = pb.status.conditions.find((c: any) => c.type === 'Succeeded');
+  assert.deepEqual([succeeded.status, succeeded.reason], ['False', 'Cancelled']);
+  assert.ok(events('to-cancel').some((e) => e.reason === 'Cancelled'));
+  // Keep (default): deleting the object leaves the rows.
+  kube.kubectl(['delete', 'pb', 'to-cancel', '-n', NS, '--timeout=60s']);
+  assert.equal((await stored(pb.metadata.uid)).n, db.n);
+});
+
+test('the operator started each workflow once and exposes metrics', async () => {
+  const m = (await op.metrics())!;
+  assert.equal(m['phonebatch_operator_is_leader'], 1);
+  assert.equal(m['phonebatch_operator_workflows_started_total'], 6);
+  assert.ok(m['phonebatch_operator_status_patches_total']! > 0);
+});
