@@ -50,6 +50,10 @@ test('generate 200k random numbers: exactly 200k unique, valid rows; counts reco
   assert.equal(b!.status, 'succeeded');
   assert.equal(b!.processed, 200_000);
   assert.match(b!.libraryVersion, /^\d+\.\d+\.\d+$/);
+  // Starting the same batch again (e.g. an operator retrying) never runs a second workflow.
+  const again = await startBatch(stack.client, stack.pool, stack.config, { batchId, spec: b!.spec });
+  assert.equal(again.started, false);
+  assert.equal((await rowStats(batchId)).rows, 200_000);
 });
 
 test('continue-as-new: a batch spread over several workflow runs is still exact', async () => {

@@ -40,3 +40,10 @@ test('assertBatchSpec throws SpecError whose message lists every bad field', () 
   );
   assert.deepEqual(fields({ generate: { region: 'US', count: 5 } }), []);
 });
+
+test('validate.source.batchRef takes a UUID (the uuid format is registered) and rejects anything else', () => {
+  // Regression: TypeBox rejected every batchRef while the uuid format was unregistered.
+  assert.deepEqual(checkBatchSpec({ validate: { source: { batchRef: '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90' } } }), []);
+  const bad = checkBatchSpec({ validate: { source: { batchRef: 'not-a-uuid' } } });
+  assert.ok(bad.some((i) => i.field.startsWith('validate.source')), JSON.stringify(bad));
+});
