@@ -52,6 +52,8 @@ test: typecheck test-unit test-cases test-differential test-integration
 
 bench: deps tools
 	$(TSX) bench/run.ts
+	$(TSX) bench/core-generate.ts
+	$(TSX) bench/api.ts
 
 # Regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the TypeBox batch spec.
 crd: deps

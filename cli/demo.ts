@@ -8,6 +8,9 @@ import { dirname, join } from 'node:path';
 import { startPostgres } from '../devstack/postgres.ts';
 import { startTemporal } from '../devstack/temporal.ts';
 import { spawnWorkerProcess, stopProcess } from '../devstack/worker.ts';
+import { freePort, portIsFree } from '../devstack/ports.ts';
+import { startApi } from '../api/main.ts';
+import { createToken } from '../db/tokens.ts';
 import { getPool, closePools } from '../db/pool.ts';
 import { loadInputs } from '../db/batches.ts';
 import { connectClient, startBatch } from '../workflows/client.ts';
@@ -22,6 +25,8 @@ const INSTITUTIONS = join(ROOT, 'data/institutions.csv');
 export interface DemoOptions {
   /** Numbers in the random generate batch. */
   count: number;
+  /** Keep everything running after the summary until SIGINT (to explore the API and UI). */
+  keepRunning?: boolean;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
@@ -30,7 +35,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
-  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  if (!opts.keepRunning) process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
     say('Starting PostgreSQL (embedded) …');
     const pg = await startPostgres();
@@ -55,6 +60,15 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const pool = getPool(config.databaseUrl);
     cleanups.push(() => closePools());
 
+    // The API, so the batches below can be watched live over WebSockets while they run.
+    const port = Number(process.env.PHONEBATCH_API_PORT ?? 8080);
+    const api = await startApi(config, { host: '127.0.0.1', port: (await portIsFree(port)) ? port : await freePort() });
+    cleanups.push(() => api.stop());
+    const { token } = await createToken(pool, 'default'); // demo batches belong to project "default"
+    say(`API: ${api.url}   OpenAPI: ${api.url}/openapi.json`);
+    say(`Token (project "default"): ${token}`);
+    say(`Watch live: websocat -H "Authorization: Bearer ${token}" ws://${new URL(api.url).host}/ws/tasks/\n`);
+
     const runs: Array<{ label: string; batchId: string; seconds: number; processed: number }> = [];
     const run = async (label: string, spec: BatchSpec, upload?: (id: string) => Promise<BatchSpec>) => {
       const t0 = performance.now();
@@ -74,6 +88,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 
     say('');
     await printSummary(pool, runs);
+    if (opts.keepRunning) {
+      say(`\nStill running (API ${api.url}, Temporal UI ${temporal.uiUrl}); Ctrl-C stops everything.`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
   } finally {
     await stopAll();
   }

@@ -128,6 +128,29 @@ program
     await worker.run();
   });
 
+const tokenCmd = program.command('token').description('Manage API tokens.');
+tokenCmd
+  .command('create')
+  .description('Create an API token for a project (printed once; only its SHA-256 is stored).')
+  .requiredOption('--project <name>', 'project the token belongs to (created if new)')
+  .option('--name <label>', 'label to tell tokens apart')
+  .action(async (o: { project: string; name?: string }) => {
+    const { runTokenCreate } = await import('./token.ts');
+    await runTokenCreate({ project: o.project, name: o.name });
+  });
+
+program
+  .command('api')
+  .description('Run the REST/WebSocket API (PHONEBATCH_API_PORT, default 8080) until interrupted.')
+  .action(async () => {
+    const { startApi } = await import('../api/main.ts');
+    const api = await startApi();
+    process.stderr.write(`API listening on ${api.url}\n`);
+    const stop = () => void api.stop().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
 program
   .command('migrate')
   .description('Apply database migrations.')
@@ -140,9 +163,10 @@ program
   .command('demo')
   .description('Start the embedded stack, generate and validate real batches, print a summary, stop.')
   .option('--count <n>', 'numbers in the random generate batch', positiveInt('--count'), 1_000_000)
+  .option('--keep-running', 'after the summary, keep the stack (API, Temporal UI) up until Ctrl-C')
   .action(async (o) => {
     const { runDemo } = await import('./demo.ts');
-    await runDemo({ count: o.count });
+    await runDemo({ count: o.count, keepRunning: Boolean(o.keepRunning) });
   });
 
 async function startAndWatch(

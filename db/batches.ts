@@ -182,24 +182,31 @@ export async function exportNumbers(
   out: NodeJS.WritableStream,
   filter: { valid?: boolean } = {},
 ): Promise<void> {
+  // COPY takes no bind parameters, so the id is checked to be a UUID before it is inlined.
+  if (!UUID_RE.test(batchId)) throw new Error(`batchId: "${batchId}" is not a UUID`);
+  const where = [`batch_id = '${batchId}'`];
+  if (filter.valid !== undefined) where.push(`valid = ${filter.valid ? 'true' : 'false'}`);
+  const select = `SELECT ${EXPORT_COLUMNS.join(', ')} FROM numbers WHERE ${where.join(' AND ')} ORDER BY seq, part`;
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
-    const where = [`batch_id = '${batchId.replace(/[^0-9a-f-]/gi, '')}'`];
-    if (filter.valid !== undefined) where.push(`valid = ${filter.valid ? 'true' : 'false'}`);
-    const select = `SELECT ${EXPORT_COLUMNS.join(', ')} FROM numbers WHERE ${where.join(' AND ')} ORDER BY seq, part`;
     if (format === 'csv') {
-      const sql = `COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`;
-      await pipeline(client.query(copyTo(sql)), out as NodeJS.WritableStream, { end: false });
+      await pipeline(client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), out, { end: false });
     } else {
       // Postgres renders each row as JSON, so Node only passes lines through.
       const sql = `COPY (SELECT row_to_json(t)::text FROM (${select}) t) TO STDOUT`;
-      // COPY text format escapes backslashes in the JSON; undo that per line.
-      await pipeline(client.query(copyTo(sql)), unescapeCopyText(), out as NodeJS.WritableStream, { end: false });
+      await pipeline(client.query(copyTo(sql)), unescapeCopyText(), out, { end: false });
     }
+  } catch (err) {
+    // E.g. the consumer went away mid-COPY: never return a connection still inside a COPY.
+    broken = err instanceof Error ? err : new Error(String(err));
+    throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Undoes COPY text-format escaping of backslashes (`\\` → `\`) across chunk boundaries; the

@@ -6,7 +6,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { assertBatchSpec, type BatchSpec } from '../spec/batch-spec.ts';
-import { createBatch } from '../db/batches.ts';
+import { createBatch, deleteBatchRows } from '../db/batches.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import type { Config } from '../lib/config.ts';
 import { phoneBatchWorkflow } from './workflows.ts';
@@ -50,10 +50,16 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
   const project = input.project ?? 'default';
   await createBatch(pool, { id: batchId, project, spec, workflowId, libraryVersion: LIBPHONENUMBER_VERSION });
   if (input.beforeStart) {
-    const replaced = await input.beforeStart(batchId);
-    if (replaced) {
-      spec = assertBatchSpec(replaced);
-      await pool.query('UPDATE batches SET spec = $2 WHERE id = $1', [batchId, JSON.stringify(spec)]);
+    try {
+      const replaced = await input.beforeStart(batchId);
+      if (replaced) {
+        spec = assertBatchSpec(replaced);
+        await pool.query('UPDATE batches SET spec = $2 WHERE id = $1', [batchId, JSON.stringify(spec)]);
+      }
+    } catch (err) {
+      // No workflow will ever run for this batch (e.g. its upload failed): leave no pending row.
+      await deleteBatchRows(pool, batchId).catch(() => {});
+      throw err;
     }
   }
   try {

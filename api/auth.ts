@@ -1,0 +1,95 @@
+/**
+ * Authentication: every route and WebSocket is authenticated unless its route config says
+ * `public: true`. The hook runs in `onRequest`, which for WebSocket routes is before the
+ * upgrade, so a bad token gets a plain HTTP 401 and the client never sees `open` (O8).
+ *
+ * Token forms:
+ *  - `Authorization: Bearer <token>` (REST, and WebSocket clients that can set headers);
+ *  - WebSocket subprotocol `phonebatch.token.<token>` (browsers cannot set headers). Offer it
+ *    together with `phonebatch.v1`, which the server selects, so the token is never echoed.
+ * Tokens never reach logs: fastify's request serializer logs no headers, and errors name the
+ * header, not its value.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { createHash } from 'node:crypto';
+import { lookupToken, type TokenIdentity } from '../db/tokens.ts';
+import { errors } from './errors.ts';
+
+export const WS_PROTOCOL = 'phonebatch.v1';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'phonebatch.token.';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's identity; set for every non-public route. */
+    auth: TokenIdentity | null;
+  }
+  interface FastifyContextConfig {
+    /** No token needed (health, metrics, OpenAPI). */
+    public?: boolean;
+  }
+}
+
+/** The token a request carries, or null. Only upgrade requests may use the subprotocol form. */
+export function extractToken(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (typeof h === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    return m ? m[1]! : null;
+  }
+  const proto = req.headers['sec-websocket-protocol'];
+  if (typeof proto === 'string' && req.headers.upgrade?.toLowerCase() === 'websocket') {
+    for (const p of proto.split(',')) {
+      const t = p.trim();
+      if (t.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return t.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+    }
+  }
+  return null;
+}
+
+/**
+ * ws `handleProtocols`: select `phonebatch.v1` when offered (never the token protocol, so the
+ * token is not sent back); otherwise the first non-token protocol; otherwise none.
+ */
+export function selectProtocol(protocols: Set<string>): string | false {
+  if (protocols.has(WS_PROTOCOL)) return WS_PROTOCOL;
+  for (const p of protocols) if (!p.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return p;
+  return false;
+}
+
+/**
+ * Resolves tokens with a short cache (keyed by the token's hash, so no plaintext is kept):
+ * 1,000 WebSocket clients reconnecting cost one query each per TTL, not one per connection.
+ * A revoked token stops working within `ttlMs`.
+ */
+export class TokenResolver {
+  private cache = new Map<string, { id: TokenIdentity | null; until: number }>();
+  constructor(private pool: pg.Pool, private ttlMs = 30_000, private negativeTtlMs = 5_000, private maxEntries = 10_000) {}
+
+  async resolve(token: string): Promise<TokenIdentity | null> {
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) return hit.id;
+    const id = await lookupToken(this.pool, token);
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(key, { id, until: now + (id ? this.ttlMs : this.negativeTtlMs) });
+    return id;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+/** Registers the authentication hook on `app` (not encapsulated: call on the root instance). */
+export function registerAuth(app: FastifyInstance, resolver: TokenResolver): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config?.public) return;
+    const token = extractToken(req);
+    const id = token ? await resolver.resolve(token) : null;
+    if (!id) throw errors.unauthorized();
+    req.auth = id;
+  });
+}

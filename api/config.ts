@@ -1,0 +1,30 @@
+/** API-process settings from the environment (on top of lib/config.ts). */
+export interface ApiOptions {
+  /** Listen address (PHONEBATCH_API_HOST, default 0.0.0.0). */
+  host: string;
+  /** Listen port (PHONEBATCH_API_PORT, default 8080; 0 picks a free one). */
+  port: number;
+  /** Requests per token per minute (PHONEBATCH_API_RATE_LIMIT, default 1200). */
+  rateLimitPerMinute: number;
+  /** Largest CSV/NDJSON upload in bytes (PHONEBATCH_API_UPLOAD_LIMIT, default 512 MiB). */
+  uploadLimitBytes: number;
+  /** Largest JSON body in bytes (default 4 MiB: 10,000 inline numbers fit). */
+  jsonBodyLimitBytes: number;
+  /** Progress queries per active batch per second, per replica (PHONEBATCH_API_PROGRESS_HZ, default 4). */
+  progressHz: number;
+  /** Numbers per POST /validate request. */
+  maxValidateNumbers: number;
+}
+
+export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions {
+  const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+  return {
+    host: env.PHONEBATCH_API_HOST ?? '0.0.0.0',
+    port: num(env.PHONEBATCH_API_PORT, 8080),
+    rateLimitPerMinute: num(env.PHONEBATCH_API_RATE_LIMIT, 1200),
+    uploadLimitBytes: num(env.PHONEBATCH_API_UPLOAD_LIMIT, 512 * 1024 * 1024),
+    jsonBodyLimitBytes: 4 * 1024 * 1024,
+    progressHz: num(env.PHONEBATCH_API_PROGRESS_HZ, 4),
+    maxValidateNumbers: 1000,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Every error the API returns, in one place. The body is always
+ * `{code, message, statusCode, issues?}`: `code` is stable (clients switch on it), `message`
+ * names the offending field, `issues` lists each bad field when there are several.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { SpecError, type SpecIssue } from '../spec/batch-spec.ts';
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_spec'
+  | 'invalid_cursor'
+  | 'invalid_upload'
+  | 'unauthorized'
+  | 'not_found'
+  | 'route_not_found'
+  | 'batch_not_running'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly code: ErrorCode;
+  readonly issues?: SpecIssue[];
+  constructor(statusCode: number, code: ErrorCode, message: string, issues?: SpecIssue[]) {
+    super(message);
+    this.name = 'ApiError';
+    this.statusCode = statusCode;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+export const errors = {
+  invalidRequest: (issues: SpecIssue[]) => new ApiError(400, 'invalid_request', joinIssues(issues), issues),
+  invalidSpec: (issues: SpecIssue[]) => new ApiError(400, 'invalid_spec', joinIssues(issues), issues),
+  invalidCursor: () => new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned'),
+  invalidUpload: (where: string, reason: string) => new ApiError(400, 'invalid_upload', `body (${where}): ${reason}`),
+  unauthorized: () =>
+    new ApiError(401, 'unauthorized', 'authorization: missing, malformed, unknown or revoked API token (use "Authorization: Bearer <token>", or the WebSocket subprotocol "phonebatch.token.<token>")'),
+  batchNotFound: (id: string) => new ApiError(404, 'not_found', `id: no batch ${id} in this project`),
+  notRunning: (id: string, status: string) => new ApiError(409, 'batch_not_running', `id: batch ${id} is already ${status}`),
+  payloadTooLarge: (limit: number) => new ApiError(413, 'payload_too_large', `body: larger than the ${limit}-byte limit`),
+  unsupportedMediaType: (type: string) =>
+    new ApiError(415, 'unsupported_media_type', `content-type: "${type}" is not accepted (application/json, text/csv, application/x-ndjson)`),
+  rateLimited: (after: string) => new ApiError(429, 'rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
+  unavailable: (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable, retry later`),
+};
+
+export function joinIssues(issues: SpecIssue[]): string {
+  return issues.map((i) => `${i.field}: ${i.reason}`).join('; ') || 'request: invalid';
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  statusCode: number;
+  issues?: SpecIssue[];
+}
+
+/** Maps any error to the API's error body; unknown errors are 500 (and logged by the caller). */
+export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof ApiError) return { code: err.code, message: err.message, statusCode: err.statusCode, ...(err.issues ? { issues: err.issues } : {}) };
+  if (err instanceof SpecError) return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+  const e = err as FastifyError & { issues?: SpecIssue[]; validationContext?: string };
+  // Schema validation (api/validation.ts attaches field-named issues).
+  if (Array.isArray(e?.issues) && e.validationContext) {
+    return { code: 'invalid_request', message: joinIssues(e.issues), statusCode: 400, issues: e.issues };
+  }
+  // Postgres data exceptions (class 22) come only from input the checks above let through.
+  if (typeof (e as { code?: unknown })?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
+    return { code: 'invalid_request', message: `request: value rejected by the database (${e.message})`, statusCode: 400 };
+  }
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 413) return { code: 'payload_too_large', message: `body: ${e.message}`, statusCode: 413 };
+  if (status === 415) return { code: 'unsupported_media_type', message: `content-type: ${e.message}`, statusCode: 415 };
+  if (status === 429) return { code: 'rate_limited', message: `authorization: ${e.message}`, statusCode: 429 };
+  if (status >= 400 && status < 500) return { code: 'invalid_request', message: `body: ${e.message}`, statusCode: status };
+  return { code: 'internal', message: 'internal error', statusCode: 500 };
+}
+
+/** fastify error handler: the JSON error body, with the right status. */
+export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const body = toErrorBody(err);
+  if (body.statusCode >= 500) req.log.error({ err }, 'request failed');
+  void reply.code(body.statusCode).type('application/json').send(body);
+}
+
+/** The JSON Schema of the error body, for OpenAPI. */
+export const ErrorBodySchema = {
+  type: 'object',
+  required: ['code', 'message', 'statusCode'],
+  properties: {
+    code: { type: 'string', description: 'Stable error code.' },
+    message: { type: 'string', description: 'What is wrong, naming the field.' },
+    statusCode: { type: 'integer' },
+    issues: {
+      type: 'array',
+      items: { type: 'object', required: ['field', 'reason'], properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+    },
+  },
+} as const;

@@ -1,0 +1,83 @@
+/**
+ * Results of a batch (404 unless the batch is in the token's project):
+ *
+ *  GET /api/v1/batches/:id/numbers  ?valid&type&region&limit&cursor → {items, nextCursor},
+ *                                   in (seq, part) order, keyset-paged on the primary key.
+ *  GET /api/v1/batches/:id/export   ?format=csv|ndjson&valid → the whole result set, streamed
+ *                                   from PostgreSQL `COPY … TO STDOUT` in constant memory.
+ */
+import type { FastifyInstance } from 'fastify';
+import { PassThrough } from 'node:stream';
+import type pg from 'pg';
+import { listNumbers } from '../../db/api-queries.ts';
+import { exportNumbers } from '../../db/batches.ts';
+import { decodeNumberCursor, encodeNumberCursor } from '../cursor.ts';
+import { requireBatch, type BatchServiceDeps } from '../batch-service.ts';
+import { ErrorResponses, ExportQuery, IdParams, NumberPage, NumbersQuery, Security } from '../schemas.ts';
+
+export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDeps & { pool: pg.Pool }): void {
+  app.get<{ Params: IdParams; Querystring: NumbersQuery }>(
+    '/api/v1/batches/:id/numbers',
+    {
+      schema: {
+        summary: 'Numbers of a batch, filtered, keyset-paged',
+        tags: ['numbers'],
+        params: IdParams,
+        querystring: NumbersQuery,
+        response: { 200: NumberPage, ...ErrorResponses },
+        security: Security,
+      },
+    },
+    async (req) => {
+      await requireBatch(deps, req.auth!.project, req.params.id);
+      const q = req.query;
+      const page = await listNumbers(deps.pool, {
+        batchId: req.params.id,
+        valid: q.valid,
+        type: q.type,
+        region: q.region,
+        limit: q.limit ?? 100,
+        after: q.cursor ? decodeNumberCursor(q.cursor) : undefined,
+      });
+      return { items: page.rows, nextCursor: page.next ? encodeNumberCursor(page.next) : null };
+    },
+  );
+
+  app.get<{ Params: IdParams; Querystring: ExportQuery }>(
+    '/api/v1/batches/:id/export',
+    {
+      schema: {
+        summary: 'Export all numbers of a batch (streamed)',
+        description:
+          'CSV with a header row, or NDJSON (one object per number). Columns: seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail.',
+        tags: ['numbers'],
+        params: IdParams,
+        querystring: ExportQuery,
+        produces: ['text/csv', 'application/x-ndjson'],
+        response: {
+          200: { description: 'The numbers, streamed.', content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } } },
+          ...ErrorResponses,
+        },
+        security: Security,
+      },
+    },
+    async (req, reply) => {
+      await requireBatch(deps, req.auth!.project, req.params.id);
+      const format = req.query.format ?? 'csv';
+      const out = new PassThrough({ highWaterMark: 256 * 1024 });
+      // The COPY runs while fastify pipes `out` to the socket; backpressure flows through the
+      // PassThrough, so memory stays bounded whatever the batch size.
+      exportNumbers(deps.pool, req.params.id, format, out, req.query.valid === undefined ? {} : { valid: req.query.valid })
+        .then(() => out.end())
+        .catch((err) => {
+          // Headers are gone; all that is left is to cut the response short.
+          if (!out.destroyed) req.log.warn({ err, batchId: req.params.id }, 'export stream failed');
+          out.destroy(err);
+        });
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${req.params.id}.${format === 'csv' ? 'csv' : 'ndjson'}"`)
+        .send(out);
+    },
+  );
+}

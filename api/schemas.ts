@@ -1,0 +1,152 @@
+/**
+ * Request and response schemas of the REST API (TypeBox → JSON Schema). The batch spec itself
+ * is spec/batch-spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../spec/batch-spec.ts';
+import { ErrorBodySchema } from './errors.ts';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Region = GenerateSpecSchema.properties.region;
+
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Batch id (UUID).' }) });
+export type IdParams = Static<typeof IdParams>;
+
+const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1–1000, default 100).' });
+const Cursor = Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page.' });
+const BoolQuery = Type.Boolean({ description: 'true or false.' });
+
+export const BatchStatusSchema = Type.Union(
+  ['pending', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+  { description: 'Batch status.' },
+);
+
+export const ListBatchesQuery = Type.Object({
+  status: Type.Optional(BatchStatusSchema),
+  operation: Type.Optional(Type.Union([Type.Literal('generate'), Type.Literal('validate')])),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
+export type ListBatchesQuery = Static<typeof ListBatchesQuery>;
+
+export const CreateBatchQuery = Type.Object({
+  defaultRegion: Type.Optional(Region),
+  column: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with the raw phone field.' })),
+  regionColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with each row\'s default region.' })),
+});
+export type CreateBatchQuery = Static<typeof CreateBatchQuery>;
+
+export const NumbersQuery = Type.Object({
+  valid: Type.Optional(BoolQuery),
+  type: Type.Optional(NumberTypeSchema),
+  region: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'Region the number belongs to (ISO 3166-1 alpha-2).' })),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+});
+export type NumbersQuery = Static<typeof NumbersQuery>;
+
+export const ExportQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+  valid: Type.Optional(BoolQuery),
+});
+export type ExportQuery = Static<typeof ExportQuery>;
+
+export const ValidateBody = Type.Object(
+  {
+    numbers: Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 1000, description: 'Raw fields (each may hold several numbers).' }),
+    defaultRegion: Type.Optional(Region),
+  },
+  { additionalProperties: false },
+);
+export type ValidateBody = Static<typeof ValidateBody>;
+
+export const CreatedBatch = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  workflowId: Type.String(),
+  status: Type.String(),
+  rows: Type.Optional(Type.Integer({ description: 'Upload only: input rows received.' })),
+});
+
+export const BatchView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  project: Type.String(),
+  operation: Type.String(),
+  status: Type.String(),
+  phase: Type.Optional(Type.String({ description: 'Workflow phase, when the workflow answered.' })),
+  workflowId: Nullable(Type.String()),
+  spec: Type.Any({ description: 'The batch spec (BatchSpec).' }),
+  total: Type.Union([Type.Integer(), Type.Null()]),
+  processed: Type.Integer(),
+  valid: Type.Integer(),
+  invalid: Type.Integer(),
+  progress: Type.Number({ description: 'Percent, 0–100.' }),
+  libraryVersion: Type.String(),
+  error: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type BatchView = Static<typeof BatchView>;
+
+export const BatchPage = Type.Object({ items: Type.Array(BatchView), nextCursor: Nullable(Type.String()) });
+
+export const ProgressView = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  status: Type.String(),
+  phase: Type.String(),
+  progress: Type.Number({ description: 'Percent, 0–100.' }),
+  total: Type.Integer(),
+  processed: Type.Integer(),
+  valid: Type.Integer(),
+  invalid: Type.Integer(),
+  source: Type.Union([Type.Literal('workflow'), Type.Literal('database')], { description: 'workflow: live query; database: the batch has finished.' }),
+});
+
+const NullableBool = Type.Union([Type.Boolean(), Type.Null()]);
+export const NumberView = Type.Object({
+  seq: Type.Integer(),
+  part: Type.Integer(),
+  raw: Nullable(Type.String()),
+  valid: Type.Boolean(),
+  possible: NullableBool,
+  e164: Nullable(Type.String()),
+  region: Nullable(Type.String()),
+  type: Nullable(Type.String()),
+  ext: Nullable(Type.String()),
+  national: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  detail: Nullable(Type.String()),
+});
+export const NumberPage = Type.Object({ items: Type.Array(NumberView), nextCursor: Nullable(Type.String()) });
+
+/** One number found, exactly as `phonebatch check` prints it. */
+export const CheckLine = Type.Object({
+  line: Type.Integer({ description: '1-based position of the raw field in `numbers`.' }),
+  index: Type.Integer({ description: 'Position of the number within the field.' }),
+  input: Type.String(),
+  valid: Type.Boolean(),
+  possible: Type.Boolean(),
+  e164: Nullable(Type.String()),
+  region: Nullable(Type.String()),
+  type: Nullable(Type.String()),
+  ext: Nullable(Type.String()),
+  national: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  detail: Nullable(Type.String()),
+}, { additionalProperties: true });
+export const ValidateResponse = Type.Object({ results: Type.Array(CheckLine), libraryVersion: Type.String() });
+
+/** Spec body: documented with the shared schema, checked by assertBatchSpec in the handler. */
+export const CreateBatchBody = {
+  content: {
+    'application/json': { schema: BatchSpecSchema },
+    'text/csv': { schema: { type: 'string', format: 'binary', description: 'Validate upload: CSV with a header row.' } },
+    'application/x-ndjson': {
+      schema: { type: 'string', format: 'binary', description: 'Validate upload: one JSON string or {"phone","defaultRegion"} per line.' },
+    },
+  },
+};
+
+export const ErrorResponses = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema };
+
+export const Security = [{ bearerAuth: [] }];

@@ -1,0 +1,116 @@
+/**
+ * The API server: REST under /api/v1, WebSockets under /ws, health, metrics and OpenAPI, on one
+ * fastify instance. `buildServer` takes its dependencies (pool, Temporal client) so tests run
+ * the real thing against their own stack; api/main.ts wires the production process.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import rateLimit from '@fastify/rate-limit';
+import type pg from 'pg';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../lib/config.ts';
+import { logger as defaultLogger } from '../lib/logger.ts';
+import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
+import { loadApiOptions, type ApiOptions } from './config.ts';
+import { ApiError, errorHandler, errors } from './errors.ts';
+import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
+import { validatorCompiler } from './validation.ts';
+import { createMetrics, type ApiMetrics } from './metrics.ts';
+import { ProgressHub } from './progress-hub.ts';
+import { progressWithDeadline } from './batch-service.ts';
+import { registerWebSockets } from './ws.ts';
+import { registerBatchRoutes, UPLOAD_TYPES } from './routes/batches.ts';
+import { registerNumberRoutes } from './routes/numbers.ts';
+import { registerValidateRoute } from './routes/validate.ts';
+import { registerOpsRoutes } from './routes/ops.ts';
+
+export interface ServerDeps {
+  pool: pg.Pool;
+  temporal: Client;
+  config: Config;
+  options?: Partial<ApiOptions>;
+  logger?: FastifyBaseLogger;
+}
+
+export interface ApiServer {
+  app: FastifyInstance;
+  hub: ProgressHub;
+  metrics: ApiMetrics;
+  tokens: TokenResolver;
+}
+
+export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
+  const options: ApiOptions = { ...loadApiOptions(), ...deps.options };
+  const app = Fastify({
+    loggerInstance: (deps.logger ?? defaultLogger) as FastifyBaseLogger,
+    bodyLimit: options.jsonBodyLimitBytes,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The request log line carries method, url, host and remote address only: no headers, so
+    // no Authorization or Sec-WebSocket-Protocol token.
+  });
+  const metrics = createMetrics();
+  const tokens = new TokenResolver(deps.pool);
+  const hub = new ProgressHub({
+    pool: deps.pool,
+    queryProgress: (id, ms) => progressWithDeadline(deps.temporal, id, ms),
+    hz: options.progressHz,
+    metrics,
+    log: app.log,
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send({ code: 'route_not_found', message: `path: no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
+  });
+  // Streamed uploads: the handler reads the raw body (api/upload.ts), never buffered here.
+  app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_req, payload, done) => done(null, payload));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'PhoneBatch API',
+        version: '1.0.0',
+        description: `Bulk phone-number generation and validation. libphonenumber-js ${LIBPHONENUMBER_VERSION} (/max metadata). WebSockets: /ws/ and /ws/tasks/ (see docs/api.md).`,
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token from `phonebatch token create --project NAME`.' } } },
+      tags: [{ name: 'batches' }, { name: 'numbers' }, { name: 'validate' }, { name: 'operations' }],
+    },
+  });
+  // Before registerAuth: the plugin's own onRequest hook must mark upgrade requests first, so
+  // that a 401 sent before the upgrade also closes the raw socket (its onResponse hook).
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024, handleProtocols: (protocols) => selectProtocol(protocols) },
+  });
+  registerAuth(app, tokens);
+  await app.register(rateLimit, {
+    global: true,
+    // After authentication, so the key is the token; anonymous calls never get this far.
+    hook: 'preHandler',
+    max: options.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (req) => (req.auth ? `token:${req.auth.tokenId}` : `ip:${req.ip}`),
+    errorResponseBuilder: (_req, ctx) => errors.rateLimited(ctx.after),
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  const svc = { pool: deps.pool, temporal: deps.temporal };
+  registerOpsRoutes(app, { ...svc, metrics });
+  registerBatchRoutes(app, { ...svc, config: deps.config, options, hub });
+  registerNumberRoutes(app, svc);
+  registerValidateRoute(app);
+  registerWebSockets(app, { ...svc, hub, metrics });
+
+  app.addHook('onReady', async () => hub.start());
+  app.addHook('onClose', async () => hub.stop());
+  return { app, hub, metrics, tokens };
+}
+
+export { ApiError };

@@ -1,0 +1,121 @@
+/**
+ * Streaming validate uploads: a CSV (header row; the same column rules as `phonebatch
+ * validate`) or NDJSON request body becomes an async iterable of input rows, parsed as it
+ * arrives, so memory stays flat for any size. Every error is an ApiError (4xx) naming where
+ * the body is wrong.
+ */
+import { Transform, type Readable } from 'node:stream';
+import { CsvError } from 'csv-parse';
+import { csvInputRows, CsvInputError, MAX_RECORD_BYTES } from '../lib/csv-input.ts';
+import type { InputRow } from '../db/batches.ts';
+import { ApiError, errors } from './errors.ts';
+
+export type UploadFormat = 'csv' | 'ndjson';
+
+export interface UploadOptions {
+  format: UploadFormat;
+  limitBytes: number;
+  /** CSV column holding the raw field; default: the first of phone/raw_phone/number/…, else the first column. */
+  column?: string;
+  /** CSV column holding each row's default region (e.g. a country column). */
+  regionColumn?: string;
+}
+
+
+/** Counts bytes and fails with 413 past the limit. */
+function byteLimit(limit: number): Transform {
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > limit) cb(errors.payloadTooLarge(limit));
+      else cb(null, chunk);
+    },
+  });
+}
+
+function checkText(v: string, where: string, what: string): void {
+  // PostgreSQL text cannot hold NUL; refuse it here rather than fail the COPY.
+  if (v.includes('\u0000')) throw errors.invalidUpload(where, `${what} contains a NUL character`);
+}
+
+/** Yields the body's input rows. Throws ApiError 400 (`invalid_upload`) or 413. */
+export async function* uploadRows(body: Readable, opts: UploadOptions): AsyncGenerator<InputRow> {
+  const limited = body.pipe(byteLimit(opts.limitBytes));
+  body.once('error', (err) => limited.destroy(err));
+  try {
+    if (opts.format === 'csv') yield* csvRows(limited, opts);
+    else yield* ndjsonRows(limited);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    const e = err as { lines?: number; message?: string };
+    // csv-parse's errors: codes like CSV_QUOTE_NOT_CLOSED, INVALID_OPENING_QUOTE.
+    if (err instanceof CsvError) {
+      throw errors.invalidUpload(e.lines ? `line ${e.lines}` : 'csv', e.message ?? 'malformed CSV');
+    }
+    throw err;
+  } finally {
+    limited.destroy();
+  }
+}
+
+async function* csvRows(input: Readable, opts: UploadOptions): AsyncGenerator<InputRow> {
+  try {
+    yield* csvInputRows(input, opts);
+  } catch (err) {
+    if (err instanceof CsvInputError) {
+      throw err.option ? new ApiError(400, 'invalid_upload', `querystring.${err.option}: ${err.message}`) : errors.invalidUpload(err.where, err.message);
+    }
+    throw err;
+  }
+}
+
+/**
+ * NDJSON: one value per line, either a JSON string (the raw field) or an object with the raw
+ * field in `phone`, `raw` or `number` and an optional region in `defaultRegion`, `region` or
+ * `country`. Blank lines are skipped.
+ */
+async function* ndjsonRows(input: Readable): AsyncGenerator<InputRow> {
+  let carry = '';
+  let line = 0;
+  const decoder = new TextDecoder('utf-8');
+  const one = (text: string): InputRow | null => {
+    line++;
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (!t.trim()) return null;
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch {
+      throw errors.invalidUpload(`line ${line}`, 'not valid JSON');
+    }
+    let raw: unknown;
+    let region: unknown = null;
+    if (typeof v === 'string') raw = v;
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      raw = o.phone ?? o.raw ?? o.number;
+      region = o.defaultRegion ?? o.region ?? o.country ?? null;
+    }
+    if (typeof raw !== 'string') throw errors.invalidUpload(`line ${line}`, 'expected a JSON string or an object with a string "phone"');
+    if (region !== null && typeof region !== 'string') throw errors.invalidUpload(`line ${line}`, '"defaultRegion" must be a string');
+    checkText(raw, `line ${line}`, 'the phone field');
+    if (region) checkText(region, `line ${line}`, 'the region field');
+    return { raw, defaultRegion: (region as string | null)?.trim() || null };
+  };
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    const text = carry + decoder.decode(chunk, { stream: true });
+    const parts = text.split('\n');
+    carry = parts.pop()!;
+    if (carry.length > MAX_RECORD_BYTES) throw errors.invalidUpload(`line ${line + parts.length + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
+    for (const p of parts) {
+      const r = one(p);
+      if (r) yield r;
+    }
+  }
+  carry += decoder.decode();
+  if (carry) {
+    const r = one(carry);
+    if (r) yield r;
+  }
+}

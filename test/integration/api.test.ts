@@ -1,0 +1,475 @@
+/**
+ * The API against the real stack: embedded PostgreSQL, the Temporal dev server, a worker
+ * process and two API replicas listening on ports. Covers issue 3's "what it must show":
+ * live batch over WebSocket (on two replicas), entry points agreeing, O8, project isolation,
+ * hashed tokens, and that tokens never reach the logs.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
+import { buildServer, type ApiServer } from '../../api/server.ts';
+import { runTokenCreate } from '../../cli/token.ts';
+import { http, openWs, type WsClient } from '../../api/testing.ts';
+import { getBatch } from '../../db/batches.ts';
+import type { FastifyBaseLogger } from 'fastify';
+
+let stack: Stack;
+const logLines: string[] = [];
+const replicas: Array<{ server: ApiServer; url: string; ws: string }> = [];
+let A: string; // project alpha token
+let A2: string; // second alpha token
+let B: string; // project beta token
+const sockets: WsClient[] = [];
+
+async function replica(options: Record<string, unknown> = {}) {
+  const logger = pino(
+    { level: 'trace' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(chunk.toString());
+        cb();
+      },
+    }),
+  ) as unknown as FastifyBaseLogger;
+  const server = await buildServer({ pool: stack.pool, temporal: stack.client, config: stack.config, logger, options });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (server.app.server.address() as { port: number }).port;
+  const r = { server, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
+  replicas.push(r);
+  return r;
+}
+
+async function ws(r: { ws: string }, path: string, token: string, auth: 'header' | 'protocol' = 'header') {
+  const c = await openWs(r.ws + path, token, { auth });
+  sockets.push(c);
+  return c;
+}
+
+before(async () => {
+  stack = await startStack();
+  await stack.startWorker();
+  const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+  A = (await runTokenCreate({ project: 'alpha' }, { pool: stack.pool, out: quiet })).token;
+  A2 = (await runTokenCreate({ project: 'alpha', name: 'second' }, { pool: stack.pool, out: quiet })).token;
+  B = (await runTokenCreate({ project: 'beta' }, { pool: stack.pool, out: quiet })).token;
+  await replica();
+  await replica();
+});
+
+after(async () => {
+  const t = (s: string) => process.env.DEBUG_AFTER && console.log('# after:', s);
+  await Promise.all(sockets.map((s) => s.close().catch(() => {})));
+  t('sockets closed');
+  for (const r of replicas) await r.server.app.close();
+  t('servers closed');
+  await stack?.stop();
+  t('stack stopped');
+});
+
+/** Waits until the batch is finished according to its row; returns the row. */
+async function finished(id: string, timeoutMs = 120_000) {
+  await eventually(`batch ${id} to finish`, async () => ['succeeded', 'failed', 'cancelled'].includes((await getBatch(stack.pool, id))?.status ?? ''), timeoutMs);
+  return (await getBatch(stack.pool, id))!;
+}
+
+function csvOf(rows: string[]): string {
+  return 'phone\n' + rows.map((r) => `"${r.replace(/"/g, '""')}"`).join('\n') + '\n';
+}
+
+describe('tokens', () => {
+  test('are stored hashed: the database holds only SHA-256 digests, never a token', async () => {
+    const r = await stack.pool.query('SELECT * FROM api_tokens');
+    const dump = JSON.stringify(r.rows) + (await stack.pool.query(`SELECT string_agg(t::text, '|') AS s FROM api_tokens t`)).rows[0].s;
+    for (const t of [A, A2, B]) {
+      assert.ok(!dump.includes(t), 'plaintext token in api_tokens');
+      assert.ok(!dump.includes(t.slice(12)), 'token body in api_tokens');
+      const h = createHash('sha256').update(t).digest();
+      assert.equal(r.rows.filter((x) => Buffer.compare(x.token_hash, h) === 0).length, 1);
+    }
+  });
+
+  test('every REST route refuses a missing, malformed or unknown token with 401', async () => {
+    const [r] = replicas;
+    const id = '00000000-0000-4000-8000-000000000000';
+    const routes: Array<[string, string]> = [
+      ['GET', '/api/v1/batches'], ['POST', '/api/v1/batches'], ['GET', `/api/v1/batches/${id}`],
+      ['POST', `/api/v1/batches/${id}/cancel`], ['GET', `/api/v1/batches/${id}/progress`],
+      ['GET', `/api/v1/batches/${id}/numbers`], ['GET', `/api/v1/batches/${id}/export`], ['POST', '/api/v1/validate'],
+    ];
+    for (const [method, path] of routes) {
+      for (const token of [undefined, 'nope', 'pbt_' + 'x'.repeat(43)]) {
+        const res = await http(r!.url, path, { method, token, body: method === 'POST' ? {} : undefined });
+        assert.equal(res.status, 401, `${method} ${path} with ${token ?? 'no token'}`);
+        assert.equal(res.json.code, 'unauthorized');
+        assert.match(res.json.message, /authorization/);
+      }
+    }
+  });
+});
+
+describe('WebSocket authentication (O8)', () => {
+  test('a bad token gets HTTP 401 before the upgrade: the client never sees open', async () => {
+    const [r] = replicas;
+    for (const path of ['/ws/', '/ws/tasks/']) {
+      for (const [token, auth] of [[undefined, 'header'], ['bad', 'header'], ['pbt_' + 'y'.repeat(43), 'protocol']] as const) {
+        let opened = false;
+        const err = await openWs(r!.ws + path, token, { auth, onOpen: () => (opened = true) }).then(
+          () => null,
+          (e) => e,
+        );
+        assert.ok(err, `${path}: connection should be refused`);
+        assert.equal(err.statusCode, 401, `${path}: ${err.message}`);
+        assert.equal(opened, false);
+      }
+    }
+  });
+
+  test('a good client\'s first message, sent the moment the socket opens, is answered', async () => {
+    const [r] = replicas;
+    for (const auth of ['header', 'protocol'] as const) {
+      const dash = await openWs(r!.ws + '/ws/', A, { auth, onOpen: (s) => s.send(JSON.stringify({ type: 'ping' })) });
+      sockets.push(dash);
+      const status = await dash.next((m) => m.type === 'connection_status');
+      assert.equal(status.status, 'connected');
+      assert.equal(typeof status.message, 'string');
+      assert.ok(!Number.isNaN(Date.parse(status.timestamp)));
+      await dash.next((m) => m.type === 'pong', 5000);
+      if (auth === 'protocol') assert.equal(dash.ws.protocol, 'phonebatch.v1', 'the server selects phonebatch.v1, never echoes the token');
+
+      const tasks = await openWs(r!.ws + '/ws/tasks/', A, { auth, onOpen: (s) => s.send(JSON.stringify({ type: 'get_active_tasks' })) });
+      sockets.push(tasks);
+      await eventually('greeting and reply', async () => tasks.messages.filter((m) => m.type === 'active_tasks').length >= 2, 10_000);
+      assert.equal(tasks.messages[0].type, 'active_tasks', 'active_tasks is the first message');
+      assert.ok(Array.isArray(tasks.messages[0].tasks));
+      tasks.send({ type: 'ping' });
+      await tasks.next((m) => m.type === 'pong', 5000);
+      tasks.send('not json');
+      tasks.ws.send('{{');
+      await tasks.next((m) => m.type === 'error' && m.code === 'invalid_message', 5000);
+    }
+  });
+});
+
+describe('a live batch over WebSocket', () => {
+  test('active_tasks, increasing task_progress, task_completed with the database\'s counts, on two replicas; beta sees none of it', async () => {
+    const [r1, r2] = replicas;
+    const alpha1 = await ws(r1!, '/ws/tasks/', A);
+    const alpha2 = await ws(r2!, '/ws/tasks/', A2, 'protocol'); // another replica, another alpha token
+    const beta = await ws(r1!, '/ws/tasks/', B);
+    await alpha1.next((m) => m.type === 'active_tasks');
+    await alpha2.next((m) => m.type === 'active_tasks');
+    await beta.next((m) => m.type === 'active_tasks');
+
+    // 300,000 rows uploaded as CSV (streamed), validated by the worker in 60 slices.
+    const prefixes = ['+1 212 555 01', '+44 20 7946 0', '07700 900', 'not a number ', '+61 491 570 1'];
+    let csv = 'phone,country\n';
+    for (let i = 0; i < 300_000; i++) csv += `${prefixes[i % 5]}${String(i % 100).padStart(2, '0')},GB\n`;
+    const started = await http(r1!.url, '/api/v1/batches?regionColumn=country', { method: 'POST', token: A, raw: csv, contentType: 'text/csv' });
+    assert.equal(started.status, 202, started.text);
+    const id = started.json.id as string;
+    assert.equal(started.json.rows, 300_000);
+    assert.equal(started.json.status, 'pending');
+    assert.match(started.json.workflowId, new RegExp(id));
+
+    // A client connecting mid-batch sees it in active_tasks.
+    const late = await ws(r2!, '/ws/tasks/', A);
+    const lateActive = await late.next((m) => m.type === 'active_tasks');
+    const done1 = await alpha1.next((m) => m.type === 'task_completed' && m.task_id === id, 180_000);
+    const done2 = await alpha2.next((m) => m.type === 'task_completed' && m.task_id === id, 30_000);
+    const row = await finished(id);
+
+    assert.equal(row.status, 'succeeded');
+    for (const done of [done1, done2]) {
+      assert.equal(done.status, 'succeeded');
+      assert.equal(done.progress, 100);
+      assert.equal(done.processed_items, row.processed);
+      assert.equal(done.total_items, row.total);
+      assert.equal(done.valid_items, row.valid);
+      assert.equal(done.invalid_items, row.invalid);
+    }
+    const dbCounts = (await stack.pool.query('SELECT count(*) FILTER (WHERE valid)::int AS v, count(*) FILTER (WHERE NOT valid)::int AS i FROM numbers WHERE batch_id = $1', [id])).rows[0];
+    assert.deepEqual({ v: done1.valid_items, i: done1.invalid_items }, dbCounts, 'counts equal the rows stored');
+
+    for (const c of [alpha1, alpha2]) {
+      const progress = c.messages.filter((m) => m.type === 'task_progress' && m.task_id === id);
+      assert.ok(progress.length >= 2, `expected several task_progress messages, got ${progress.length}`);
+      for (let i = 1; i < progress.length; i++) assert.ok(progress[i].processed_items >= progress[i - 1].processed_items, 'processed never goes back');
+      assert.ok(progress.at(-1).processed_items > progress[0].processed_items, 'progress increases');
+      for (const p of progress) {
+        assert.ok(p.progress >= 0 && p.progress <= 100);
+        assert.equal(typeof p.current_step, 'string');
+        assert.equal(p.total_items === 0 || p.total_items === 300_000, true);
+        assert.equal(p.status, 'running');
+      }
+      assert.ok(c.messages.indexOf(progress[0]) > c.messages.findIndex((m) => m.type === 'active_tasks'), 'active_tasks comes first');
+      assert.ok(c.messages.indexOf(progress.at(-1)) < c.messages.findIndex((m) => m.type === 'task_completed' && m.task_id === id));
+    }
+    if (lateActive.tasks.length) assert.ok(lateActive.tasks.every((t: any) => typeof t.progress === 'number'));
+    console.log(`# live batch: ${alpha1.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} task_progress pushes on replica 1, ${alpha2.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} on replica 2; late client saw ${lateActive.tasks.length} active task(s)`);
+
+    // Project isolation on sockets: beta never heard of it.
+    await new Promise((res) => setTimeout(res, 600));
+    assert.ok(!JSON.stringify(beta.messages).includes(id), 'beta socket saw an alpha batch');
+  });
+});
+
+describe('every entry point agrees', () => {
+  test('REST export (CSV and NDJSON), POST /validate and `phonebatch check` give identical per-row results', async () => {
+    const [r] = replicas;
+    const cases = JSON.parse(readFileSync('/work/shared/cases/phone-cases.json', 'utf8')) as Array<{ input: string }>;
+    const inputs = [...cases.map((c) => c.input), '020 7946 0018 / 020 7946 0019', '', '+1-800-FLOWERS', 'tel: +61 491 570 156 ext. 12'];
+    for (const defaultRegion of [undefined, 'GB']) {
+      const v = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: inputs, ...(defaultRegion ? { defaultRegion } : {}) } });
+      assert.equal(v.status, 200, v.text);
+      const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', ...(defaultRegion ? ['--default-region', defaultRegion] : []), '--', ...inputs], { encoding: 'utf8' });
+      assert.equal(cli.status, 0, cli.stderr);
+      const checkLines = cli.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      assert.deepEqual(v.json.results, checkLines, `POST /validate vs phonebatch check (defaultRegion ${defaultRegion})`);
+
+      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { validate: { ...(defaultRegion ? { defaultRegion } : {}), source: { inline: inputs } } } });
+      assert.equal(b.status, 202, b.text);
+      const row = await finished(b.json.id);
+      assert.equal(row.status, 'succeeded', row.error ?? '');
+      const nd = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=ndjson`, { token: A });
+      assert.equal(nd.status, 200);
+      assert.match(nd.headers.get('content-type')!, /application\/x-ndjson/);
+      const fromNd = nd.text.trim().split('\n').map((l) => JSON.parse(l));
+      const csv = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=csv`, { token: A });
+      const fromCsv = parseCsv(csv.text, { columns: true, cast: (value, ctx) => (ctx.header ? value : ctx.quoting ? value : value === '' ? null : value) }) as any[];
+      const normalise = (x: any) => ({
+        line: Number(x.seq) + 1, index: Number(x.part), input: x.raw, valid: x.valid === true || x.valid === 't', possible: x.possible === true || x.possible === 't',
+        e164: x.e164, region: x.region, type: x.number_type, ext: x.ext, national: x.national, error: x.error, detail: x.detail,
+      });
+      const ordered = (xs: any[]) => xs.map((x) => ({ line: x.line, index: x.index, input: x.input, valid: x.valid, possible: x.possible, e164: x.e164, region: x.region, type: x.type, ext: x.ext, national: x.national, error: x.error, detail: x.detail }));
+      assert.deepEqual(fromNd.map(normalise), ordered(checkLines), 'NDJSON export vs check');
+      assert.deepEqual(fromCsv.map(normalise), ordered(checkLines), 'CSV export vs check');
+    }
+  });
+});
+
+describe('REST', () => {
+  test('batches: create, get, list with keyset pagination, progress, numbers with filters and pages, cancel', async () => {
+    const [r] = replicas;
+    const ids: string[] = [];
+    for (const region of ['GB', 'AU', 'US']) {
+      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region, mode: 'fictional', count: 300 } } });
+      assert.equal(b.status, 202, b.text);
+      ids.push(b.json.id);
+    }
+    for (const id of ids) assert.equal((await finished(id)).status, 'succeeded');
+
+    const got = await http(r!.url, `/api/v1/batches/${ids[0]}`, { token: A });
+    assert.equal(got.status, 200);
+    assert.equal(got.json.status, 'succeeded');
+    assert.equal(got.json.processed, 300);
+    assert.equal(got.json.progress, 100);
+    assert.deepEqual(got.json.spec, { generate: { region: 'GB', mode: 'fictional', count: 300 } });
+
+    const prog = await http(r!.url, `/api/v1/batches/${ids[0]}/progress`, { token: A });
+    assert.deepEqual({ ...prog.json }, { id: ids[0], status: 'succeeded', phase: 'succeeded', progress: 100, total: 300, processed: 300, valid: got.json.valid, invalid: got.json.invalid, source: 'database' });
+
+    // Keyset pages: limit 2 over the generate batches, no duplicates, newest first.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await http(r!.url, `/api/v1/batches?operation=generate&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: A });
+      assert.equal(page.status, 200, page.text);
+      assert.ok(page.json.items.length <= 2);
+      seen.push(...page.json.items.map((x: any) => x.id));
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    assert.equal(new Set(seen).size, seen.length);
+    assert.deepEqual(seen.slice(0, 3), [...ids].reverse());
+    const filtered = await http(r!.url, '/api/v1/batches?status=succeeded&operation=validate', { token: A });
+    assert.ok(filtered.json.items.every((x: any) => x.status === 'succeeded' && x.operation === 'validate'));
+
+    // Numbers: pages of 7 reassemble the whole batch, in order; filters filter.
+    const all: any[] = [];
+    cursor = null;
+    do {
+      const page: any = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token: A });
+      assert.equal(page.status, 200, page.text);
+      all.push(...page.json.items);
+      cursor = page.json.nextCursor;
+    } while (cursor);
+    assert.equal(all.length, 300);
+    assert.deepEqual(all.map((x) => x.seq), [...Array(300).keys()]);
+    const valid = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?valid=true&limit=1000`, { token: A });
+    assert.equal(valid.json.items.length, got.json.valid);
+    const byRegion = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?region=GB&limit=1000`, { token: A });
+    assert.ok(byRegion.json.items.every((x: any) => x.region === 'GB'));
+    const types = new Set(all.map((x) => x.type).filter(Boolean));
+    const oneType = [...types][0];
+    if (oneType) {
+      const byType = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?type=${oneType}&limit=1000`, { token: A });
+      assert.equal(byType.json.items.length, all.filter((x) => x.type === oneType).length);
+    }
+
+    // Errors: named fields, stable codes, right status.
+    const badId = await http(r!.url, '/api/v1/batches/not-a-uuid', { token: A });
+    assert.equal(badId.status, 400);
+    assert.equal(badId.json.code, 'invalid_request');
+    assert.match(badId.json.message, /path\.id/);
+    const badCursor = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?cursor=abc`, { token: A });
+    assert.equal(badCursor.json.code, 'invalid_cursor');
+    const badLimit = await http(r!.url, '/api/v1/batches?limit=0', { token: A });
+    assert.match(badLimit.json.message, /querystring\.limit/);
+    const badSpec = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'GB', count: -1 } } });
+    assert.equal(badSpec.status, 400);
+    assert.equal(badSpec.json.code, 'invalid_spec');
+    assert.ok(badSpec.json.issues.some((i: any) => i.field === 'generate.count'));
+    const badRegion = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: ['1'], defaultRegion: 'ZZ' } });
+    assert.equal(badRegion.status, 400);
+    assert.match(badRegion.json.message, /defaultRegion/);
+    const tooMany = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: Array(1001).fill('1') } });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.json.message, /body\.numbers/);
+    const notRunning = await http(r!.url, `/api/v1/batches/${ids[0]}/cancel`, { method: 'POST', token: A });
+    assert.equal(notRunning.status, 409);
+    assert.equal(notRunning.json.code, 'batch_not_running');
+    const missing = await http(r!.url, '/api/v1/batches/00000000-0000-4000-8000-000000000000', { token: A });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.code, 'not_found');
+    const badUpload = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, raw: '{"phone": 5}\n', contentType: 'application/x-ndjson' });
+    assert.equal(badUpload.status, 400);
+    assert.equal(badUpload.json.code, 'invalid_upload');
+    assert.match(badUpload.json.message, /line 1/);
+    const uploadSpec = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { validate: { source: { upload: { rows: 3 } } } } });
+    assert.equal(uploadSpec.status, 400);
+    const media = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, raw: '<x/>', contentType: 'application/xml' });
+    assert.equal(media.status, 415);
+  });
+
+  test('cancel: over REST and over the socket; the batch ends cancelled with the counts stored', async () => {
+    const [r] = replicas;
+    const sock = await ws(r!, '/ws/tasks/', A);
+    await sock.next((m) => m.type === 'active_tasks');
+    for (const via of ['rest', 'ws'] as const) {
+      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'US', mode: 'random', count: 20_000_000, seed: via } } });
+      assert.equal(b.status, 202, b.text);
+      const id = b.json.id;
+      await sock.next((m) => m.type === 'task_progress' && m.task_id === id && m.current_step === 'running', 60_000);
+      if (via === 'rest') {
+        const c = await http(r!.url, `/api/v1/batches/${id}/cancel`, { method: 'POST', token: A });
+        assert.equal(c.status, 202, c.text);
+        assert.equal(c.json.status, 'cancelling');
+      } else {
+        sock.send({ type: 'cancel_task', task_id: id });
+        await sock.next((m) => m.type === 'task_cancel_requested' && m.task_id === id, 10_000);
+      }
+      const done = await sock.next((m) => m.type === 'task_completed' && m.task_id === id, 120_000);
+      const row = await finished(id);
+      assert.equal(row.status, 'cancelled');
+      assert.equal(done.status, 'cancelled');
+      assert.equal(done.processed_items, row.processed);
+      const stored = (await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id])).rows[0].n;
+      assert.equal(row.processed, stored);
+    }
+  });
+
+  test('operations: healthz, readyz (PostgreSQL and Temporal), metrics, OpenAPI 3', async () => {
+    const [r] = replicas;
+    assert.equal((await http(r!.url, '/healthz')).status, 200);
+    const ready = await http(r!.url, '/readyz');
+    assert.equal(ready.status, 200, ready.text);
+    assert.deepEqual(ready.json.checks, { postgres: 'ok', temporal: 'ok' });
+    const metrics = await http(r!.url, '/metrics');
+    assert.match(metrics.text, /phonebatch_api_http_requests_total\{/);
+    assert.match(metrics.text, /phonebatch_api_ws_connections/);
+    const doc = await http(r!.url, '/openapi.json');
+    assert.equal(doc.status, 200);
+    assert.match(doc.json.openapi, /^3\./);
+    for (const p of ['/api/v1/batches', '/api/v1/batches/{id}', '/api/v1/batches/{id}/cancel', '/api/v1/batches/{id}/progress', '/api/v1/batches/{id}/numbers', '/api/v1/batches/{id}/export', '/api/v1/validate']) {
+      assert.ok(doc.json.paths[p], `OpenAPI lacks ${p}`);
+    }
+    assert.ok(doc.json.paths['/api/v1/batches'].post.requestBody.content['text/csv']);
+  });
+
+  test('uploads over the size limit get 413 and leave no batch behind', async () => {
+    const small = await replica({ uploadLimitBytes: 10_000 });
+    const count = async () => (await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE project = 'alpha'`)).rows[0].n;
+    const before = await count();
+    const big = 'phone\n' + '+44 20 7946 0018\n'.repeat(2000);
+    const declared = await http(small.url, '/api/v1/batches', { method: 'POST', token: A, raw: big, contentType: 'text/csv' });
+    assert.equal(declared.status, 413);
+    assert.equal(declared.json.code, 'payload_too_large');
+    // Chunked (no Content-Length): refused when the stream passes the limit.
+    const enc = new TextEncoder();
+    let sent = 0;
+    const stream = new ReadableStream({
+      pull(c) {
+        if (sent++ >= 20) return c.close();
+        c.enqueue(enc.encode(sent === 1 ? 'phone\n' : '+44 20 7946 0018\n'.repeat(100)));
+      },
+    });
+    const chunked = await http(small.url, '/api/v1/batches', { method: 'POST', token: A, raw: stream as unknown as BodyInit, contentType: 'text/csv' });
+    assert.equal(chunked.status, 413, chunked.text);
+    assert.equal(await count(), before, 'no batch row left behind');
+  });
+
+  test('rate limiting is per token', async () => {
+    const limited = await replica({ rateLimitPerMinute: 5 });
+    const codes: number[] = [];
+    for (let i = 0; i < 7; i++) codes.push((await http(limited.url, '/api/v1/batches?limit=1', { token: A })).status);
+    assert.deepEqual(codes.slice(0, 5), [200, 200, 200, 200, 200]);
+    const last = await http(limited.url, '/api/v1/batches?limit=1', { token: A });
+    assert.equal(last.status, 429);
+    assert.equal(last.json.code, 'rate_limited');
+    assert.equal((await http(limited.url, '/api/v1/batches?limit=1', { token: B })).status, 200, 'another token has its own budget');
+  });
+});
+
+describe('project isolation', () => {
+  test('beta cannot see, export, cancel, reference or watch alpha\'s batches', async () => {
+    const [r] = replicas;
+    const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'GB', mode: 'fictional', count: 50 } } });
+    const id = b.json.id;
+    await finished(id);
+    for (const [method, path] of [
+      ['GET', `/api/v1/batches/${id}`], ['GET', `/api/v1/batches/${id}/progress`], ['GET', `/api/v1/batches/${id}/numbers`],
+      ['GET', `/api/v1/batches/${id}/export?format=ndjson`], ['POST', `/api/v1/batches/${id}/cancel`],
+    ]) {
+      const res = await http(r!.url, path!, { method, token: B });
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.equal(res.json.code, 'not_found');
+      assert.ok(!res.text.includes('alpha'));
+    }
+    const ref = await http(r!.url, '/api/v1/batches', { method: 'POST', token: B, body: { validate: { source: { batchRef: id } } } });
+    assert.equal(ref.status, 404);
+    assert.match(ref.json.message, /batchRef/);
+    const list = await http(r!.url, '/api/v1/batches?limit=1000', { token: B });
+    assert.ok(list.json.items.every((x: any) => x.project === 'beta'));
+    assert.ok(!list.text.includes(id));
+    const sock = await ws(r!, '/ws/tasks/', B);
+    await sock.next((m) => m.type === 'active_tasks');
+    sock.send({ type: 'get_task_status', task_id: id });
+    sock.send({ type: 'cancel_task', task_id: id });
+    await eventually('two not_found replies', async () => sock.messages.filter((m) => m.type === 'error' && m.code === 'not_found').length === 2, 5000);
+    // Alpha, on the other hand, sees it.
+    const mine = await http(r!.url, `/api/v1/batches/${id}`, { token: A });
+    assert.equal(mine.status, 200);
+    const aSock = await ws(r!, '/ws/tasks/', A);
+    aSock.send({ type: 'get_task_status', task_id: id });
+    const st = await aSock.next((m) => m.type === 'task_status');
+    assert.equal(st.task.task_id, id);
+    assert.equal(st.task.status, 'succeeded');
+  });
+});
+
+describe('logs', () => {
+  test('no token ever reaches the logs', () => {
+    assert.ok(logLines.length > 50, 'the servers logged requests');
+    const all = logLines.join('');
+    for (const t of [A, A2, B]) {
+      assert.ok(!all.includes(t), 'token in logs');
+      assert.ok(!all.includes(t.slice(4, 20)), 'token fragment in logs');
+    }
+  });
+});

@@ -1,0 +1,86 @@
+/** Unit tests of the API's streaming upload parser, cursors and subprotocol choice (no services). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { uploadRows } from '../../api/upload.ts';
+import { ApiError } from '../../api/errors.ts';
+import { decodeBatchCursor, decodeNumberCursor, encodeBatchCursor, encodeNumberCursor } from '../../api/cursor.ts';
+import { selectProtocol } from '../../api/auth.ts';
+
+async function collect(body: string | Buffer[], opts: Parameters<typeof uploadRows>[1]) {
+  const rows = [];
+  for await (const r of uploadRows(Readable.from(typeof body === 'string' ? [Buffer.from(body)] : body), opts)) rows.push(r);
+  return rows;
+}
+
+const csv = { format: 'csv' as const, limitBytes: 1 << 20 };
+const ndjson = { format: 'ndjson' as const, limitBytes: 1 << 20 };
+
+test('CSV: picks the phone column like the CLI, region column on request, quoted fields', async () => {
+  assert.deepEqual(await collect('name,phone,country\nA,"+44 20 7946 0018",GB\nB,"1, 2",\n', { ...csv, regionColumn: 'country' }), [
+    { raw: '+44 20 7946 0018', defaultRegion: 'GB' },
+    { raw: '1, 2', defaultRegion: null },
+  ]);
+  assert.deepEqual(await collect('\ufeffa,b\n1,2\n', csv), [{ raw: '1', defaultRegion: null }]);
+  await assert.rejects(collect('a\n1\n', { ...csv, column: 'phone' }), (e: ApiError) => e.code === 'invalid_upload' && /querystring\.column/.test(e.message));
+  await assert.rejects(collect('', csv), (e: ApiError) => e.code === 'invalid_upload');
+  await assert.rejects(collect('phone\n"unterminated\n', csv), (e: ApiError) => e.code === 'invalid_upload');
+  await assert.rejects(collect('phone\na\u0000b\n', csv), (e: ApiError) => e.code === 'invalid_upload' && /record 2/.test(e.message));
+});
+
+test('NDJSON: strings or objects, blank lines skipped, lines split across chunks, errors name the line', async () => {
+  const body = ['"+44 20 7946 0018"\n{"phone":"0491 570 156","defaultRegion":"AU"}\r\n\n{"ra', 'w":"x","country":" GB "}'].map((s) => Buffer.from(s));
+  assert.deepEqual(await collect(body, ndjson), [
+    { raw: '+44 20 7946 0018', defaultRegion: null },
+    { raw: '0491 570 156', defaultRegion: 'AU' },
+    { raw: 'x', defaultRegion: 'GB' },
+  ]);
+  await assert.rejects(collect('"a"\n{bad\n', ndjson), (e: ApiError) => e.code === 'invalid_upload' && /line 2/.test(e.message));
+  await assert.rejects(collect('[1]\n', ndjson), (e: ApiError) => e.code === 'invalid_upload');
+  // A multi-byte character split across chunks survives.
+  const euro = Buffer.from('"€5"\n');
+  assert.deepEqual(await collect([euro.subarray(0, 2), euro.subarray(2)], ndjson), [{ raw: '€5', defaultRegion: null }]);
+});
+
+test('the size limit is enforced while streaming (413)', async () => {
+  const big = Array.from({ length: 100 }, () => Buffer.from('"+44 20 7946 0018"\n'));
+  await assert.rejects(collect(big, { ...ndjson, limitBytes: 500 }), (e: ApiError) => e.statusCode === 413 && e.code === 'payload_too_large');
+});
+
+test('any bytes: the parser yields rows or throws a 4xx ApiError, nothing else', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('csv', 'ndjson'), fc.uint8Array({ maxLength: 200 }), async (format, bytes) => {
+      try {
+        await collect([Buffer.from(bytes)], { format: format as 'csv' | 'ndjson', limitBytes: 150 });
+      } catch (e) {
+        assert.ok(e instanceof ApiError, String(e));
+        assert.ok(e.statusCode >= 400 && e.statusCode < 500);
+      }
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('cursors round-trip, and anything else is invalid_cursor', () => {
+  const b = { createdAt: '2025-11-29 22:04:00.123456+00', id: '11111111-1111-4111-8111-111111111111' };
+  assert.deepEqual(decodeBatchCursor(encodeBatchCursor(b)), b);
+  assert.deepEqual(decodeNumberCursor(encodeNumberCursor({ seq: 5, part: 1 })), { seq: 5, part: 1 });
+  fc.assert(
+    fc.property(fc.string(), (s) => {
+      for (const f of [decodeBatchCursor, decodeNumberCursor]) {
+        try {
+          f(s);
+        } catch (e) {
+          assert.equal((e as ApiError).code, 'invalid_cursor');
+        }
+      }
+    }),
+  );
+});
+
+test('the server selects phonebatch.v1 and never echoes a token subprotocol', () => {
+  assert.equal(selectProtocol(new Set(['phonebatch.token.pbt_x', 'phonebatch.v1'])), 'phonebatch.v1');
+  assert.equal(selectProtocol(new Set(['phonebatch.token.pbt_x'])), false);
+  assert.equal(selectProtocol(new Set(['graphql-ws'])), 'graphql-ws');
+});
