@@ -95,3 +95,22 @@ test('an aborted chunk (cancellation) is rolled back whole', async () => {
   const ok = await pool.query('SELECT 1 AS ok');
   assert.equal(ok.rows[0].ok, 1);
 });
+
+test('an export whose consumer fails mid-COPY rejects, and the pool stays usable', async () => {
+  const { exportNumbers } = await import('../../db/batches.ts');
+  const { Writable } = await import('node:stream');
+  const id = randomUUID();
+  await writeChunk(pool, { batchId: id, chunk: 0, rows: 60_000, valid: 60_000, invalid: 0, blocks: rows(id, 0, 60_000) });
+  let seen = 0;
+  const failing = new Writable({
+    write(chunk, _enc, cb) {
+      seen += chunk.length;
+      cb(seen > 100_000 ? new Error('client went away') : null);
+    },
+  });
+  await assert.rejects(exportNumbers(pool, id, 'csv', failing), /client went away/);
+  // All four pooled connections answer normally; none is stuck inside the aborted COPY.
+  const checks = await Promise.all([1, 2, 3, 4].map(() => pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id])));
+  assert.ok(checks.every((c) => c.rows[0].n === 60_000));
+  await assert.rejects(exportNumbers(pool, "x' OR '1'='1", 'csv', failing), /not a UUID/);
+});
