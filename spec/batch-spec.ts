@@ -7,6 +7,7 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { getCountries } from 'libphonenumber-js/max';
 import { NUMBER_TYPES } from '../core/types.ts';
+import { createGenerator, GenerateSpecError } from '../core/generate.ts';
 
 // TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -116,7 +117,8 @@ export class SpecError extends Error {
 
 /**
  * Checks a spec against the schema and the rules a schema cannot say (exactly one block,
- * known regions, range needs a prefix). Returns the issues; empty means valid.
+ * known regions, range needs a prefix, and what the numbering plan allows: see feasibility).
+ * Returns the issues; empty means valid. Every entry point calls this before starting a batch.
  */
 export function checkBatchSpec(spec: unknown): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -139,7 +141,26 @@ export function checkBatchSpec(spec: unknown): SpecIssue[] {
   if (s.validate?.defaultRegion && !REGIONS.includes(s.validate.defaultRegion)) {
     issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${s.validate.defaultRegion}"` });
   }
+  if (s.generate && !issues.length) issues.push(...feasibility(s.generate));
   return issues;
+}
+
+/**
+ * What only the numbering plan can say: a type the plan cannot distinguish (MOBILE in NANP),
+ * a region with no fictional range, a prefix with no valid number, or more numbers than exist.
+ * Builds (and caches) the generator, as the worker will.
+ */
+function feasibility(g: GenerateSpec): SpecIssue[] {
+  try {
+    const gen = createGenerator(g);
+    if (g.count > gen.capacity) {
+      return [{ field: 'generate.count', reason: `${g.count} requested but only ${gen.capacity} numbers exist for this spec (${gen.description})` }];
+    }
+    return [];
+  } catch (err) {
+    if (err instanceof GenerateSpecError) return [{ field: err.field, reason: err.reason }];
+    throw err;
+  }
 }
 
 /** Throws {@link SpecError} unless `spec` is a valid batch spec; returns it typed. */

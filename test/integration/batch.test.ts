@@ -12,7 +12,7 @@ import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
 import { startStack, eventually, ROOT, type Stack, type WorkerProcess } from '../support/stack.ts';
 import { startBatch, queryProgress, waitForBatch, cancelBatch } from '../../workflows/client.ts';
 import { getBatch } from '../../db/batches.ts';
-import type { BatchSpec } from '../../spec/batch-spec.ts';
+import { SpecError, type BatchSpec } from '../../spec/batch-spec.ts';
 
 let stack: Stack;
 let worker: WorkerProcess;
@@ -72,19 +72,36 @@ test('continue-as-new: a batch spread over several workflow runs is still exact'
   assert.deepEqual(types.rows.map((r) => r.number_type), ['MOBILE']);
 });
 
-test('a bad spec fails fast and is not retried', async () => {
+test('a spec the numbering plan cannot satisfy is rejected before any workflow starts', async () => {
   // NANP reserves exactly 100 fictional numbers (555-0100…0199) per area code.
-  const { batchId } = await start({ generate: { region: 'US', mode: 'fictional', count: 101, areaCodes: ['212'] } });
+  await assert.rejects(
+    start({ generate: { region: 'US', mode: 'fictional', count: 101, areaCodes: ['212'] } }),
+    (e: unknown) => e instanceof SpecError && e.issues.some((i) => i.field === 'generate.count' && /only 100 fictional numbers/.test(i.reason)),
+  );
+  await assert.rejects(
+    start({ generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE' } }),
+    (e: unknown) => e instanceof SpecError && e.issues.some((i) => i.field === 'generate.numberType' && /FIXED_LINE_OR_MOBILE/.test(i.reason)),
+  );
+  const pending = await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE spec->'generate'->>'numberType' = 'MOBILE'`);
+  assert.equal(pending.rows[0].n, 0);
+});
+
+test('a bad input found by the workflow fails it at once, non-retryable', async () => {
+  // The spec claims 5 uploaded rows but none were uploaded: prepareBatch fails with SpecError.
+  const { batchId } = await start({ validate: { source: { upload: { rows: 5 } } } });
   const err = await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
   assert.ok(err instanceof WorkflowFailedError, String(err));
   const cause = err.cause;
   assert.ok(cause instanceof ApplicationFailure);
   assert.equal(cause.type, 'SpecError');
-  assert.match(cause.message, /count/);
-  assert.match(cause.message, /100/);
+  assert.match(cause.message, /validate\.source\.upload\.rows: 5 declared but 0 rows were uploaded/);
   const b = await getBatch(stack.pool, batchId);
   assert.equal(b!.status, 'failed');
-  assert.equal((await rowStats(batchId)).rows, 0);
+  assert.match(b!.error!, /5 declared/);
+  // Not retried: the prepare activity ran exactly once.
+  const history = await stack.client.workflow.getHandle(`phonebatch-${batchId}`).fetchHistory();
+  const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+  assert.deepEqual(attempts.slice(0, 1), [1]);
 });
 
 test('validate job rows equal `phonebatch check` for the same input', async () => {

@@ -69,7 +69,8 @@ export async function startStack(opts: { temporalDbFile?: string } = {}): Promis
 }
 
 function spawnWorker(config: Config, env: Record<string, string>): WorkerProcess {
-  const child = spawnWorkerProcess(config, env);
+  // Expected failures (bad-spec tests) would print SDK warnings with stacks; keep errors only.
+  const child = spawnWorkerProcess(config, { TEMPORAL_LOG_LEVEL: 'ERROR', ...env });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,

@@ -18,6 +18,9 @@ test('bad generate flags are rejected before any server is contacted, naming the
     [['generate', '--region', 'US', '--count', '5', '--mode', 'range'], /--prefix \(generate\.prefix\): range mode needs/],
     [['generate', '--region', 'QQ', '--count', '5'], /--region \(generate\.region\): unknown region "QQ"/],
     [['generate', '--region', 'US', '--count', '200000000'], /--count \(generate\.count\)/],
+    [['generate', '--region', 'US', '--count', '5', '--mode', 'random', '--type', 'MOBILE'], /--type \(generate\.numberType\): libphonenumber cannot tell mobile/],
+    [['generate', '--region', 'DE', '--count', '5'], /--mode \(generate\.mode\): no published fictional range for DE/],
+    [['generate', '--region', 'US', '--count', '101', '--area-codes', '212'], /--count \(generate\.count\): 101 requested but only 100/],
     [['generate', '--region', 'US', '--count', '5', '--area-codes', '2x2'], /--area-codes \(generate\.areaCodes\.0\)|generate\.areaCodes/],
   ];
   for (const [args, msg] of cases) {

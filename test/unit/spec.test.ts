@@ -47,3 +47,13 @@ test('validate.source.batchRef takes a UUID (the uuid format is registered) and 
   const bad = checkBatchSpec({ validate: { source: { batchRef: 'not-a-uuid' } } });
   assert.ok(bad.some((i) => i.field.startsWith('validate.source')), JSON.stringify(bad));
 });
+
+test('what only the numbering plan can say is checked too, naming the field', () => {
+  const issue = (spec: unknown) => checkBatchSpec(spec)[0];
+  assert.equal(issue({ generate: { region: 'US', count: 5, mode: 'random', numberType: 'MOBILE' } })?.field, 'generate.numberType');
+  assert.match(issue({ generate: { region: 'GB', count: 5, numberType: 'MOBILE' } })!.reason, /07700 900/);
+  assert.equal(issue({ generate: { region: 'US', count: 101, areaCodes: ['212'] } })?.field, 'generate.count');
+  assert.equal(issue({ generate: { region: 'US', count: 100, areaCodes: ['212'] } }), undefined);
+  assert.equal(issue({ generate: { region: 'DE', count: 5 } })?.field, 'generate.mode');
+  assert.equal(issue({ generate: { region: 'US', count: 1001, mode: 'range', prefix: '+1 212 555 1' } })?.field, 'generate.count');
+});
