@@ -107,7 +107,13 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<InputRow> {
     const text = carry + decoder.decode(chunk, { stream: true });
     const parts = text.split('\n');
     carry = parts.pop()!;
-    if (carry.length > MAX_RECORD_BYTES) throw errors.invalidUpload(`line ${line + parts.length + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
+    // Every line, complete or not, is bounded in bytes (UTF-8), the same limit as a CSV record.
+    if (Buffer.byteLength(carry) > MAX_RECORD_BYTES) throw errors.invalidUpload(`line ${line + parts.length + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
+    for (let k = 0; k < parts.length; k++) {
+      if (parts[k]!.length > MAX_RECORD_BYTES / 4 && Buffer.byteLength(parts[k]!) > MAX_RECORD_BYTES) {
+        throw errors.invalidUpload(`line ${line + k + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
+      }
+    }
     for (const p of parts) {
       const r = one(p);
       if (r) yield r;

@@ -5,16 +5,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { startPostgres } from '../devstack/postgres.ts';
-import { startTemporal } from '../devstack/temporal.ts';
-import { spawnWorkerProcess, stopProcess } from '../devstack/worker.ts';
-import { freePort, portIsFree } from '../devstack/ports.ts';
-import { startApi } from '../api/main.ts';
-import { createToken } from '../db/tokens.ts';
-import { getPool, closePools } from '../db/pool.ts';
+import { getPool } from '../db/pool.ts';
+import { startEmbeddedStack } from '../devstack/embedded.ts';
 import { loadInputs } from '../db/batches.ts';
 import { connectClient, startBatch } from '../workflows/client.ts';
-import type { Config } from '../lib/config.ts';
 import type { BatchSpec } from '../spec/batch-spec.ts';
 import { csvRows } from './sources.ts';
 import { watchBatch } from './progress.ts';
@@ -37,36 +31,15 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   };
   if (!opts.keepRunning) process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    say('Starting PostgreSQL (embedded) …');
-    const pg = await startPostgres();
-    cleanups.push(() => pg.stop());
-    say('Starting Temporal dev server …');
-    const temporal = await startTemporal({ ui: true });
-    cleanups.push(() => temporal.stop());
-    const config: Config = {
-      databaseUrl: pg.url,
-      temporalAddress: temporal.address,
-      temporalNamespace: 'default',
-      taskQueue: 'phonebatch-demo',
-      temporalUiUrl: temporal.uiUrl,
-    };
-    say('Starting a worker …');
-    const worker = spawnWorkerProcess(config);
-    cleanups.push(() => stopProcess(worker));
-    say(`Temporal UI: ${temporal.uiUrl}\n`);
-
+    const stack = await startEmbeddedStack({ taskQueue: 'phonebatch-demo', say });
+    cleanups.push(() => stack.stop());
+    const { config, api, token } = stack;
     const client = await connectClient(config);
     cleanups.push(() => client.connection.close());
     const pool = getPool(config.databaseUrl);
-    cleanups.push(() => closePools());
-
-    // The API, so the batches below can be watched live over WebSockets while they run.
-    const port = Number(process.env.PHONEBATCH_API_PORT ?? 8080);
-    const api = await startApi(config, { host: '127.0.0.1', port: (await portIsFree(port)) ? port : await freePort() });
-    cleanups.push(() => api.stop());
-    const { token } = await createToken(pool, 'default'); // demo batches belong to project "default"
+    say(`Temporal UI: ${config.temporalUiUrl}`);
     say(`API: ${api.url}   OpenAPI: ${api.url}/openapi.json`);
-    say(`Token (project "default"): ${token}`);
+    say(`Token (project "${stack.project}"): ${token}`);
     say(`Watch live: websocat -H "Authorization: Bearer ${token}" ws://${new URL(api.url).host}/ws/tasks/\n`);
 
     const runs: Array<{ label: string; batchId: string; seconds: number; processed: number }> = [];
@@ -89,7 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     say('');
     await printSummary(pool, runs);
     if (opts.keepRunning) {
-      say(`\nStill running (API ${api.url}, Temporal UI ${temporal.uiUrl}); Ctrl-C stops everything.`);
+      say(`\nStill running (API ${api.url}, Temporal UI ${config.temporalUiUrl}); Ctrl-C stops everything.`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {

@@ -28,6 +28,12 @@ export function describeSpecError(err: SpecError): string {
     .join('; ');
 }
 
+/** Which servers the CLI tried, and how to start them locally. */
+function stackHint(): string {
+  const env = process.env;
+  return `no server at TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'} / PHONEBATCH_DATABASE_URL=${(env.PHONEBATCH_DATABASE_URL ?? 'postgres://…@127.0.0.1:5432/phonebatch').replace(/:[^:@/]+@/, ':***@')}; start one with \`npx phonebatch up\` and use the exports it prints`;
+}
+
 /** Prints a failure as one line and exits: 2 for bad input, 1 for anything else. */
 export function fail(err: unknown): never {
   let msg: string;
@@ -40,6 +46,7 @@ export function fail(err: unknown): never {
     code = 2;
   } else if (err instanceof Error) {
     msg = err.message.split('\n')[0]!;
+    if (/ECONNREFUSED|Failed to connect before the deadline|connect ETIMEDOUT/.test(msg)) msg += ` — ${stackHint()}`;
     if (err.name === 'GenerateSpecError') code = 2;
   } else msg = String(err);
   process.stderr.write(`phonebatch: ${msg}\n`);

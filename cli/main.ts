@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NUMBER_TYPES } from '../core/types.ts';
+import { normalizeRegion } from '../core/normalize.ts';
 import { assertBatchSpec, type BatchSpec, type GenerateSpec } from '../spec/batch-spec.ts';
 import { loadConfig } from '../lib/config.ts';
 import { fail, UsageError } from './errors.ts';
@@ -24,9 +25,11 @@ const positiveInt = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 1, got "${v}"`);
   return Number(v);
 };
+/** Same region rules as the core (case-insensitive, UK → GB); unknown regions are refused here. */
 const region = (flag: string) => (v: string) => {
-  if (!/^[A-Za-z]{2}$/.test(v)) throw new InvalidArgumentError(`${flag} must be an ISO 3166-1 alpha-2 region such as US or GB, got "${v}"`);
-  return v.toUpperCase();
+  const r = normalizeRegion(v);
+  if (!r) throw new InvalidArgumentError(`${flag} must be an ISO 3166-1 alpha-2 region libphonenumber knows, such as US or GB, got "${v}"`);
+  return r;
 };
 
 program
@@ -55,7 +58,7 @@ program
     if (o.type) generate.numberType = o.type;
     if (o.areaCodes) generate.areaCodes = String(o.areaCodes).split(',').map((s) => s.trim()).filter(Boolean);
     if (o.prefix) generate.prefix = o.prefix;
-    if (o.seed) generate.seed = o.seed;
+    if (o.seed !== undefined) generate.seed = o.seed;
     await startAndWatch({ generate }, `generate ${o.region}`, o.wait);
   });
 
@@ -157,6 +160,33 @@ program
   .action(async () => {
     const { migrate } = await import('../db/migrate.ts');
     await migrate(loadConfig().databaseUrl);
+  });
+
+program
+  .command('up')
+  .description('Start the embedded stack (PostgreSQL, Temporal, a worker, the API) for the other commands; Ctrl-C stops it.')
+  .option('--fresh', 'start from empty databases instead of the ones kept under $TMPDIR/phonebatch-dev-<uid>')
+  .action(async (o: { fresh?: boolean }) => {
+    const { startEmbeddedStack } = await import('../devstack/embedded.ts');
+    const say = (s: string) => process.stderr.write(s + '\n');
+    const stack = await startEmbeddedStack({ taskQueue: 'phonebatch', persistent: !o.fresh, say });
+    const c = stack.config;
+    process.stdout.write(
+      [
+        `export PHONEBATCH_DATABASE_URL='${c.databaseUrl}'`,
+        `export TEMPORAL_ADDRESS='${c.temporalAddress}'`,
+        `export PHONEBATCH_TASK_QUEUE='${c.taskQueue}'`,
+        `export PHONEBATCH_API_URL='${stack.api.url}'`,
+        `export PHONEBATCH_TOKEN='${stack.token}'   # project "${stack.project}"`,
+        '',
+      ].join('\n'),
+    );
+    say(`Temporal UI ${c.temporalUiUrl}; API ${stack.api.url}. Paste the exports above into another shell; Ctrl-C here stops the stack.`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await stack.stop();
   });
 
 program

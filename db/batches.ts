@@ -36,20 +36,26 @@ export interface CreateBatchInput {
   libraryVersion: string;
 }
 
-/** Inserts the batch row; a second call with the same id is a no-op (idempotent start). */
-export async function createBatch(pool: pg.Pool, b: CreateBatchInput): Promise<void> {
+/**
+ * Inserts the batch row; a second call with the same id is a no-op (idempotent start).
+ * Returns the batch's status: 'pending' for a new (or not yet started) batch.
+ */
+export async function createBatch(pool: pg.Pool, b: CreateBatchInput): Promise<BatchStatus> {
   await pool.query(
     `INSERT INTO batches (id, project, operation, spec, workflow_id, library_version)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
     [b.id, b.project, b.spec.generate ? 'generate' : 'validate', JSON.stringify(b.spec), b.workflowId, b.libraryVersion],
   );
+  const r = await pool.query<{ status: BatchStatus }>('SELECT status FROM batches WHERE id = $1', [b.id]);
+  return r.rows[0]!.status;
 }
 
 /** Marks a batch running with its total; keeps the first start time across retries. */
 export async function markRunning(pool: pg.Pool, id: string, total: number, libraryVersion: string): Promise<void> {
   await pool.query(
+    // Only a batch not yet finished can become running: a late prepare never reopens one.
     `UPDATE batches SET status = 'running', total = $2, library_version = $3,
-            started_at = coalesce(started_at, now()) WHERE id = $1`,
+            started_at = coalesce(started_at, now()) WHERE id = $1 AND status IN ('pending', 'running')`,
     [id, total, libraryVersion],
   );
 }

@@ -13,6 +13,8 @@ import { createGenerator, GenerateSpecError } from '../core/generate.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v));
 
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Largest generate count one batch may request (100 M, within continue-as-new limits). */
 export const MAX_GENERATE_COUNT = 100_000_000;
 /** Largest inline validate source (rows); bigger inputs go through an upload. */
@@ -140,6 +142,11 @@ export function checkBatchSpec(spec: unknown): SpecIssue[] {
   }
   if (s.validate?.defaultRegion && !REGIONS.includes(s.validate.defaultRegion)) {
     issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${s.validate.defaultRegion}"` });
+  }
+  if (s.validate && 'inline' in s.validate.source) {
+    // PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8 (jsonb refuses it).
+    const bad = s.validate.source.inline.findIndex((v) => UNSTORABLE.test(v));
+    if (bad >= 0) issues.push({ field: `validate.source.inline.${bad}`, reason: 'contains a NUL character or an unpaired UTF-16 surrogate' });
   }
   if (s.generate && !issues.length) issues.push(...feasibility(s.generate));
   return issues;

@@ -27,6 +27,8 @@ export const GENERATE_CHUNK = 25_000;
 export const VALIDATE_CHUNK = 5_000;
 /** Rows built between two yields to the event loop, so heartbeats and cancellation get through (O1). */
 const SUB_BLOCK = 5_000;
+/** Longest stretch of validation between two yields, in milliseconds. */
+const YIELD_EVERY_MS = 25;
 
 export interface ActivityDeps {
   pool: pg.Pool;
@@ -217,6 +219,7 @@ export async function buildValidateChunk(
   let valid = 0;
   let invalid = 0;
   let block = '';
+  let lastYield = performance.now();
   for (let i = 0; i < inputs.length; i++) {
     const row = inputs[i]!;
     const results = validateField(row.raw, row.defaultRegion ?? batchRegion);
@@ -226,12 +229,15 @@ export async function buildValidateChunk(
       else invalid++;
       block += `${batchId}\t${row.rowNo}\t${part}\t${copyText(r.e164)}\t${copyText(r.ext)}\t${copyText(r.region)}\t${copyText(r.type)}\t${r.valid ? 't' : 'f'}\t${r.possible ? 't' : 'f'}\t${copyText(r.national)}\t${copyText(r.error)}\t${copyText(r.detail)}\t${copyText(r.input)}\n`;
     }
-    if ((i + 1) % 1000 === 0) {
+    // Yield by time, not row count: one messy field can cost far more than a clean one, and
+    // heartbeats and cancellation only get through when the event loop is free (O1).
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
       blocks.push(block);
       block = '';
       beat();
       await yieldToEventLoop();
       if (signal?.aborted) throw signal.reason;
+      lastYield = performance.now();
     }
   }
   if (block) blocks.push(block);

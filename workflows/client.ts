@@ -6,7 +6,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFo
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { assertBatchSpec, type BatchSpec } from '../spec/batch-spec.ts';
-import { createBatch, deleteBatchRows } from '../db/batches.ts';
+import { createBatch, deleteBatchRows, loadInputs } from '../db/batches.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import type { Config } from '../lib/config.ts';
 import { phoneBatchWorkflow } from './workflows.ts';
@@ -48,19 +48,28 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
   const batchId = input.batchId ?? randomUUID();
   const workflowId = workflowIdFor(batchId);
   const project = input.project ?? 'default';
-  await createBatch(pool, { id: batchId, project, spec, workflowId, libraryVersion: LIBPHONENUMBER_VERSION });
-  if (input.beforeStart) {
-    try {
+  const status = await createBatch(pool, { id: batchId, project, spec, workflowId, libraryVersion: LIBPHONENUMBER_VERSION });
+  // Past 'pending', its workflow already ran its first activity: never load or start twice.
+  if (status !== 'pending') return { batchId, workflowId, runId: null, started: false };
+  let workflowSpec = spec;
+  try {
+    if (input.beforeStart) {
       const replaced = await input.beforeStart(batchId);
       if (replaced) {
-        spec = assertBatchSpec(replaced);
+        spec = workflowSpec = assertBatchSpec(replaced);
         await pool.query('UPDATE batches SET spec = $2 WHERE id = $1', [batchId, JSON.stringify(spec)]);
       }
-    } catch (err) {
-      // No workflow will ever run for this batch (e.g. its upload failed): leave no pending row.
-      await deleteBatchRows(pool, batchId).catch(() => {});
-      throw err;
     }
+    // Inline numbers go to PostgreSQL now, so the workflow and its activities carry only a row
+    // count, never the number list (Temporal payloads warn at 256 KB and fail at 2 MB).
+    if (spec.validate && 'inline' in spec.validate.source) {
+      const rows = await loadInputs(pool, batchId, spec.validate.source.inline.map((raw) => ({ raw })));
+      workflowSpec = { validate: { ...spec.validate, source: { upload: { rows } } } };
+    }
+  } catch (err) {
+    // No workflow will ever run for this batch (e.g. its upload failed): leave no pending row.
+    await deleteBatchRows(pool, batchId).catch(() => {});
+    throw err;
   }
   try {
     const handle = await client.workflow.start(phoneBatchWorkflow, {
@@ -68,7 +77,7 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
       workflowId,
       // One workflow per batch, ever: a closed workflow's ID is never reused for a new run.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [{ batchId, project, spec, ...input.tuning }],
+      args: [{ batchId, project, spec: workflowSpec, ...input.tuning }],
     });
     return { batchId, workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {

@@ -28,6 +28,9 @@ type Activities = ReturnType<typeof createActivities>;
 const { prepareBatch } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['SpecError'] },
+  // On cancel, wait for prepare to finish, so it cannot mark the batch running after it was
+  // recorded cancelled.
+  cancellationType: 'WAIT_CANCELLATION_COMPLETED' as never,
 });
 
 const { processSlice } = proxyActivities<Activities>({

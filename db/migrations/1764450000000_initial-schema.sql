@@ -48,7 +48,7 @@ CREATE TABLE batch_chunks (
 CREATE TABLE numbers (
   batch_id    uuid     NOT NULL,
   seq         bigint   NOT NULL,
-  part        smallint NOT NULL DEFAULT 0,
+  part        integer  NOT NULL DEFAULT 0,
   e164        text,
   ext         text,
   region      text,

@@ -104,6 +104,22 @@ test('a bad input found by the workflow fails it at once, non-retryable', async 
   assert.deepEqual(attempts.slice(0, 1), [1]);
 });
 
+test('cancel while the batch is still being prepared: it stays cancelled', async () => {
+  // Regression: prepareBatch was not awaited on cancel and marked the batch running afterwards.
+  const source = await start({ generate: { region: 'US', mode: 'random', count: 600_000, seed: 'prep' } });
+  await waitForBatch(stack.client, source.batchId);
+  const { batchId } = await start({ validate: { source: { batchRef: source.batchId } } });
+  await new Promise((r) => setTimeout(r, 200));
+  await cancelBatch(stack.client, batchId);
+  await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  await new Promise((r) => setTimeout(r, 2000));
+  const b = await getBatch(stack.pool, batchId);
+  assert.equal(b!.status, 'cancelled');
+  // Its counts are the ledger's: whatever chunks committed before the cancel, no more.
+  const ledger = await stack.pool.query('SELECT coalesce(sum(rows), 0)::int AS n FROM batch_chunks WHERE batch_id = $1', [batchId]);
+  assert.equal(b!.processed, ledger.rows[0].n);
+});
+
 test('validate job rows equal `phonebatch check` for the same input', async () => {
   const inputs = [
     '+44 20 7946 0123, +44 20 7946 0124',

@@ -84,3 +84,12 @@ test('the server selects phonebatch.v1 and never echoes a token subprotocol', ()
   assert.equal(selectProtocol(new Set(['phonebatch.token.pbt_x'])), false);
   assert.equal(selectProtocol(new Set(['graphql-ws'])), 'graphql-ws');
 });
+
+test('NDJSON: a complete line over 64 KiB (counted in UTF-8 bytes) is refused, like a CSV record', async () => {
+  // Regression: only the unfinished tail was checked, and in UTF-16 units, so a 400,000-character
+  // line inside one chunk got through.
+  const long = JSON.stringify('\u33c2'.repeat(40_000)); // 120,000 UTF-8 bytes in 40,002 characters
+  await assert.rejects(collect(`${long}\n"ok"\n`, ndjson), (e: ApiError) => e.code === 'invalid_upload' && /line 1/.test(e.message) && /65536 bytes/.test(e.message));
+  const fine = JSON.stringify('1'.repeat(60_000));
+  assert.equal((await collect(`${fine}\n`, ndjson)).length, 1);
+});

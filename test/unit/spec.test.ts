@@ -57,3 +57,11 @@ test('what only the numbering plan can say is checked too, naming the field', ()
   assert.equal(issue({ generate: { region: 'DE', count: 5 } })?.field, 'generate.mode');
   assert.equal(issue({ generate: { region: 'US', count: 1001, mode: 'range', prefix: '+1 212 555 1' } })?.field, 'generate.count');
 });
+
+test('inline numbers PostgreSQL cannot store are refused at the boundary, naming the item', () => {
+  for (const v of ['12\u00003', 'a\ud800b', '\udc00x']) {
+    const issues = checkBatchSpec({ validate: { source: { inline: ['+44 20 7946 0123', v] } } });
+    assert.deepEqual(issues.map((i) => i.field), ['validate.source.inline.1'], JSON.stringify(v));
+  }
+  assert.deepEqual(checkBatchSpec({ validate: { source: { inline: ['😀 +44 20 7946 0123'] } } }), []);
+});
