@@ -167,6 +167,7 @@ program
   .description('Start the embedded stack (PostgreSQL, Temporal, a worker, the API) for the other commands; Ctrl-C stops it.')
   .option('--fresh', 'start from empty databases instead of the ones kept under $TMPDIR/phonebatch-dev-<uid>')
   .action(async (o: { fresh?: boolean }) => {
+    process.env.LOG_LEVEL ??= 'warn'; // before the API's logger is created
     const { startEmbeddedStack } = await import('../devstack/embedded.ts');
     const say = (s: string) => process.stderr.write(s + '\n');
     const stack = await startEmbeddedStack({ taskQueue: 'phonebatch', persistent: !o.fresh, say });
@@ -195,6 +196,7 @@ program
   .option('--count <n>', 'numbers in the random generate batch', positiveInt('--count'), 1_000_000)
   .option('--keep-running', 'after the summary, keep the stack (API, Temporal UI) up until Ctrl-C')
   .action(async (o) => {
+    process.env.LOG_LEVEL ??= 'warn'; // keep the progress display readable
     const { runDemo } = await import('./demo.ts');
     await runDemo({ count: o.count, keepRunning: Boolean(o.keepRunning) });
   });

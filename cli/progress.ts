@@ -1,6 +1,6 @@
 /**
  * Live progress of a batch on the terminal (cli-progress), fed by the workflow's progress
- * query. Never reads Postgres. On a non-TTY it prints a line per phase change instead.
+ * query. Never reads Postgres. On a non-TTY it prints the line every 2 s instead of redrawing it.
  */
 import cliProgress from 'cli-progress';
 import type { Client } from '@temporalio/client';
@@ -18,7 +18,7 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
   const stream = opts.stream ?? process.stderr;
   const bar = new cliProgress.SingleBar(
     {
-      format: `${opts.label} |{bar}| {percentage}% {value}/{total} | valid {valid} invalid {invalid} | {rate}/s | {phase}`,
+      format: `${opts.label} |{bar}| {percentage}% rows {value}/{total} | numbers valid {valid} invalid {invalid} | {rate} rows/s | {phase}`,
       stream,
       noTTYOutput: true,
       notTTYSchedule: 2000,

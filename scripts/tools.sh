@@ -49,8 +49,7 @@ build_kube() {
   local work; work=$(mktemp -d)
   cp "$ROOT/tools/kube/go.mod" "$ROOT/tools/kube/tools.go" "$work/"
   [ -f "$ROOT/tools/kube/go.sum" ] && cp "$ROOT/tools/kube/go.sum" "$work/"
-  ( cd "$work" && go mod download k8s.io/kubernetes && go mod tidy >/dev/null 2>&1 || true
-    mkdir -p "$dir/bin"
+  ( cd "$work" && go mod tidy && mkdir -p "$dir/bin" &&
     go build -o "$dir/bin/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver &&
     go build -o "$dir/bin/kubectl" k8s.io/kubernetes/cmd/kubectl ) || die kube-apiserver/kubectl "$KUBE_VERSION"
   rm -rf "$work"
@@ -66,8 +65,7 @@ build_etcd() {
   local work; work=$(mktemp -d)
   cp "$ROOT/tools/etcd/go.mod" "$ROOT/tools/etcd/main.go" "$work/"
   [ -f "$ROOT/tools/etcd/go.sum" ] && cp "$ROOT/tools/etcd/go.sum" "$work/"
-  ( cd "$work" && go mod tidy >/dev/null 2>&1 || true
-    mkdir -p "$dir/bin" && go build -o "$dir/bin/etcd" . ) || die etcd "$ETCD_VERSION"
+  ( cd "$work" && go mod tidy && mkdir -p "$dir/bin" && go build -o "$dir/bin/etcd" . ) || die etcd "$ETCD_VERSION"
   rm -rf "$work"
 }
 

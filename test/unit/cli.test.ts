@@ -16,7 +16,7 @@ test('bad generate flags are rejected before any server is contacted, naming the
     [['generate', '--region', 'US', '--count', '5', '--type', 'CELL'], /--type.*CELL/],
     [['generate', '--region', 'US'], /--count/],
     [['generate', '--region', 'US', '--count', '5', '--mode', 'range'], /--prefix \(generate\.prefix\): range mode needs/],
-    [['generate', '--region', 'QQ', '--count', '5'], /--region \(generate\.region\): unknown region "QQ"/],
+    [['generate', '--region', 'QQ', '--count', '5'], /--region must be an ISO 3166-1 alpha-2 region libphonenumber knows.*"QQ"/],
     [['generate', '--region', 'US', '--count', '200000000'], /--count \(generate\.count\)/],
     [['generate', '--region', 'US', '--count', '5', '--mode', 'random', '--type', 'MOBILE'], /--type \(generate\.numberType\): libphonenumber cannot tell mobile/],
     [['generate', '--region', 'DE', '--count', '5'], /--mode \(generate\.mode\): no published fictional range for DE/],
@@ -53,4 +53,16 @@ test('check takes numbers as arguments, and a bad --default-region is named', ()
   const bad = run(['check', '--default-region', 'Britain', '020 7946 0123']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--default-region/);
+});
+
+test('region flags follow the core: case-insensitive, UK means GB, unknown regions refused', () => {
+  const uk = run(['check', '--default-region', 'uk', '020 7946 0123']);
+  assert.equal(uk.status, 0, uk.stderr);
+  assert.equal(JSON.parse(uk.stdout).e164, '+442079460123');
+  const zz = run(['check', '--default-region', 'ZZ', '020 7946 0123']);
+  assert.notEqual(zz.status, 0);
+  assert.match(zz.stderr, /--default-region.*"ZZ"/);
+  const seed = run(['generate', '--region', 'GB', '--count', '5', '--seed', '']);
+  assert.notEqual(seed.status, 0);
+  assert.match(seed.stderr, /--seed \(generate\.seed\)/);
 });
