@@ -38,7 +38,7 @@ test('good specs are accepted, and agree with checkBatchSpec', () => {
   const good: PhoneBatchSpec[] = [
     { generate: { region: 'GB', count: 10 } },
     { generate: { region: 'US', mode: 'range', prefix: '+1 212 555 1', count: 100, seed: 'x' }, deletionPolicy: 'Delete' },
-    { generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE', areaCodes: ['212', '646'] } },
+    { generate: { region: 'US', mode: 'random', count: 5, numberType: 'FIXED_LINE_OR_MOBILE', areaCodes: ['212', '646'] } },
     { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0123', 'nope'] } } },
     { validate: { source: { batchRef: '3f1c1f5e-2f53-4b8e-9d5e-8b7a2c1d0e9f' } } },
     { validate: { source: { configMapKeyRef: { name: 'numbers', key: 'list.txt' } } } },
