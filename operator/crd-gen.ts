@@ -23,6 +23,7 @@ import {
   REGIONS,
 } from '../spec/batch-spec.ts';
 import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './api.ts';
+import { regionsForCallingCode } from '../core/metadata.ts';
 
 type Json = Record<string, unknown>;
 
@@ -67,6 +68,9 @@ function pick(s: Json, keys: string[]): Json {
   return Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
 }
 
+/** Regions of country calling code 1 (the North American Numbering Plan). */
+const NANP_REGIONS = [...(regionsForCallingCode('1') ?? [])].sort();
+
 const regionEnum = (base: Json): Json => ({ ...base, enum: [...REGIONS].sort() });
 
 /** The spec schema: the batch spec plus the resource-only fields and the CEL rules. */
@@ -85,6 +89,13 @@ export function specSchema(): Json {
       message: 'spec.generate.prefix is only allowed when spec.generate.mode is range',
       fieldPath: '.prefix',
       reason: 'FieldValueForbidden',
+    },
+    {
+      // NANP metadata types every number FIXED_LINE_OR_MOBILE: MOBILE/FIXED_LINE cannot be honoured.
+      rule: `!has(self.numberType) || !(self.numberType in ['MOBILE', 'FIXED_LINE']) || !(self.region in [${NANP_REGIONS.map((r) => `'${r}'`).join(', ')}])`,
+      message: 'spec.generate.numberType: libphonenumber cannot tell mobile from fixed-line numbers in NANP regions (US, CA, …); use FIXED_LINE_OR_MOBILE',
+      fieldPath: '.numberType',
+      reason: 'FieldValueInvalid',
     },
     { rule: 'self == oldSelf', message: 'spec.generate is immutable after creation' },
   ];

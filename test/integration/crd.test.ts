@@ -74,6 +74,8 @@ const BAD: Array<[string, unknown, string[]]> = [
   ['configMapKeyRef without key', { validate: { source: { configMapKeyRef: { name: 'x' } } } }, ['spec.validate.source.configMapKeyRef.key', 'Required']],
   ['unknown defaultRegion', { validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } }, ['spec.validate.defaultRegion', 'Unsupported value']],
   ['bad deletionPolicy', { generate: { region: 'GB', count: 1 }, deletionPolicy: 'Purge' }, ['spec.deletionPolicy', 'Unsupported value']],
+  ['MOBILE in a NANP region', { generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE' } }, ['spec.generate.numberType', 'FIXED_LINE_OR_MOBILE']],
+  ['FIXED_LINE in CA', { generate: { region: 'CA', mode: 'random', count: 5, numberType: 'FIXED_LINE' } }, ['spec.generate.numberType', 'NANP']],
 ];
 
 test(`${BAD.length} bad specs are rejected at apply, naming the field`, () => {
