@@ -5,7 +5,9 @@
  *
  * Two kinds of separator:
  *  - hard: `,` `;` `|` tab/newline, `//`, `\`, `&`, the words or/o/ou/oder/y/e/et/and/und,
- *    and labels (`Tel:`, `Fax`, `Mob.`…). Always split; labels are dropped.
+ *    and labels (`Tel:`, `Fax`, `Mob.`…). Always split; labels are dropped. A `;` that starts an
+ *    RFC 3966 `ext` or `isub` parameter (`tel:+1-212-555-0100;ext=7`) is not a separator: the
+ *    URI is one number.
  *  - soft: `/`, a dash with a space beside it, and whitespace. These also occur INSIDE one
  *    number (`089/1234567`, `+49 (0)151 2345 6789`, `020 - 1234567`), so a segment is split at a
  *    soft boundary only when the scorer says the parts read better as separate numbers.
@@ -31,7 +33,7 @@ const SHORT_LABELS = 't|f|m|ph|tf';
  * vanity text such as `1-800-FAX-ME` is not mistaken for a label.
  */
 const HARD_SEPARATOR = new RegExp(
-  '[,;|\\n\\r\\t\\v\\f]+' +
+  '(?:[,|\\n\\r\\t\\v\\f]|;(?!(?:ext|isub)=))+' +
     '|\\/{2,}|\\\\+|&' +
     '|(?<=^|[\\s(])(?:or|o|ou|oder|y|e|et|and|und|ó|или)(?=\\s)' +
     `|(?<=^|[^\\p{L}\\p{N}\\-])(?:${LONG_LABELS})(?:\\s*[.:]|(?=[\\s\\d+(]|$))` +
@@ -80,20 +82,33 @@ export function hardSegments(text: string): Span[] {
   return out;
 }
 
-/** Soft atoms of one segment: `spans[i]` follows a separator of kind `kinds[i]` (kinds[0] unused). */
+/**
+ * Soft atoms of one segment: `spans[i]` follows a separator of kind `kinds[i]` (kinds[0] unused);
+ * `digits[i]` is the count of ASCII digits in `spans[i]`.
+ */
 export interface Atoms {
   spans: Span[];
   kinds: Boundary[];
+  digits: number[];
 }
 
 const SOFT_SEPARATOR = /\s*[/]+\s*|\s+-+\s*|\s*-+\s+|\s+/g;
-/** More atoms than this and whitespace stops being a split candidate (bounds the O(n²) search). */
+/** More atoms than this and whitespace stops being a split candidate (keeps the search small). */
 export const MAX_ATOMS = 12;
 
-/** Splits a segment at every soft boundary (see module doc). */
+function digitCount(text: string, s: Span): number {
+  let n = 0;
+  for (let k = s.start; k < s.end; k++) {
+    const c = text.charCodeAt(k);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+/** Splits a segment at every soft boundary (see module doc). Linear in the segment length. */
 export function softAtoms(text: string, seg: Span): Atoms {
-  const spans: Span[] = [];
-  const kinds: Boundary[] = [];
+  let spans: Span[] = [];
+  let kinds: Boundary[] = [];
   const body = text.slice(seg.start, seg.end);
   let last = 0;
   let kind: Boundary = 'hard';
@@ -123,16 +138,20 @@ export function softAtoms(text: string, seg: Span): Atoms {
         mk.push(kinds[i]);
       }
     }
-    return { spans: ms, kinds: mk };
+    spans = ms;
+    kinds = mk;
   }
-  return { spans, kinds };
+  return { spans, kinds, digits: spans.map((sp) => digitCount(text, sp)) };
 }
 
 /** Longest digit run accepted as a shared-prefix shorthand (`… 46 80/81/82`, `4222/3/4`). */
 export const SHORTHAND_MAX_DIGITS = 4;
 const SHORTHAND = /^\d{1,4}$/;
 
-/** True when `s` is a bare 1–4 digit suffix that can only mean "same number, ending in s". */
+/**
+ * True when `s` is a bare 1–4 digit suffix. It is read as "same number, ending in s" only when
+ * it follows a number in the same segment with `/` between them (see bestPartition).
+ */
 export function isShorthandText(s: string): boolean {
   return SHORTHAND.test(s);
 }
@@ -160,17 +179,29 @@ export interface Scored {
 export const SUBSTANTIAL_DIGITS = 6;
 
 /**
+ * Most digits a group spanning several atoms may hold and still be tried as ONE number:
+ * libphonenumber's 17-digit national-number maximum plus room for an IDD prefix (`0011`), a
+ * calling code and a trunk `(0)`. Longer runs of `/`- or dash-separated parts are never glued
+ * into one (certainly TOO_LONG) number; they are reported part by part.
+ */
+export const MAX_GROUP_DIGITS = 25;
+/** Most atoms a multi-atom candidate group may span (bounds the search per atom). */
+export const MAX_GROUP_ATOMS = 16;
+
+/**
  * May the segment split between adjacent groups `left` and `right` at a boundary of `kind`?
  * - whitespace: only when both sides are valid numbers on their own (`664919647 620841336`),
  *   so a single number written in groups is never torn apart;
- * - slash/dash: when one side is valid and the other is valid, a shorthand, or a complete-
- *   looking number (≥ 6 digits, e.g. an outdated number listed next to a current one). This
- *   keeps `089/1234567` (area code / subscriber) together.
+ * - slash/dash after a valid number: always. Whatever follows (a shorthand, another number, an
+ *   outdated number, a stray short token) is its own row, never glued onto the valid number.
+ * - slash/dash after a non-valid group: only when the right side is a valid number and the left
+ *   a complete-looking one (≥ 6 digits, e.g. an outdated number listed next to a current one).
+ *   This keeps `089/1234567` (area code / subscriber) together.
  */
 function splitAllowed(kind: Boundary, left: Scored, right: Scored): boolean {
   if (kind === 'hard') return true;
   if (kind === 'space') return left.valid && right.valid && !right.shorthand;
-  if (left.valid && (right.valid || right.shorthand || right.substantial)) return true;
+  if (left.valid) return true;
   return right.valid && !right.shorthand && left.substantial;
 }
 
@@ -183,7 +214,8 @@ function leftMaySplit(kind: Boundary, left: Scored): boolean {
 
 /**
  * Ranges [i, j) of atoms between explicit (slash/dash) boundaries: the reading of a segment
- * such as `656422072/620563641` that the caller tries before the full search.
+ * such as `656422072/620563641` that the caller tries before the full search, and falls back
+ * to when the search finds no reading or runs out of budget.
  */
 export function explicitGroups(atoms: Atoms): [number, number][] {
   const out: [number, number][] = [];
@@ -198,11 +230,13 @@ export function explicitGroups(atoms: Atoms): [number, number][] {
   return out;
 }
 
+/** Best reading of atoms [0, j): totals plus a back-pointer (no per-cell list copies). */
 interface DpCell<T> {
   valid: number;
   possible: number;
   groups: number;
-  items: T[];
+  last: T;
+  from: number;
 }
 
 function better<T>(a: DpCell<T>, b: DpCell<T> | undefined): boolean {
@@ -216,45 +250,83 @@ function better<T>(a: DpCell<T>, b: DpCell<T> | undefined): boolean {
  * Chooses how to group `atoms` into numbers: maximises the count of valid numbers, then of
  * possible ones, then prefers fewer groups (so an unsplittable field stays whole), subject to
  * splitAllowed at each soft boundary. `evaluate(span, prev, boundary)` scores a candidate group
- * given the previous chosen group (needed for shorthand). O(atoms²) evaluations; results that
- * are not shorthand do not depend on `prev` and are memoised.
+ * given the previous group of the same reading (needed for shorthand; null for the first), or
+ * returns null when the caller's work budget is spent.
+ *
+ * Candidate groups [i, j): a single atom; a run of explicit-boundary-free atoms (an
+ * explicitGroups range); or at most MAX_GROUP_ATOMS atoms holding at most MAX_GROUP_DIGITS
+ * digits. So each atom starts O(MAX_GROUP_ATOMS) candidates and the search is linear in the
+ * atom count. Results that are not shorthand do not depend on `prev` and are memoised.
+ *
+ * Returns null when the budget ran out or no reading satisfies splitAllowed (a long list of
+ * parts that cannot be one number); the caller then reports the explicit groups one by one.
  */
 export function bestPartition<T extends Scored>(
   atoms: Atoms,
-  prev0: T | null,
-  evaluate: (span: Span, prev: T | null, boundary: Boundary) => T,
-): T[] {
+  evaluate: (span: Span, prev: T | null, boundary: Boundary) => T | null,
+): T[] | null {
   const n = atoms.spans.length;
   const memo = new Map<number, T>();
-  const group = (i: number, j: number, prev: T | null): T => {
-    const key = i * 64 + j;
+  const group = (i: number, j: number, prev: T | null): T | null => {
+    const key = i * (n + 1) + j; // unique for any n (was i*64+j: collided past 64 atoms)
     const hit = memo.get(key);
     if (hit !== undefined && !hit.shorthand) return hit;
     const span = { start: atoms.spans[i].start, end: atoms.spans[j - 1].end };
     const r = evaluate(span, prev, i === 0 ? 'hard' : atoms.kinds[i]);
-    memo.set(key, r);
+    if (r !== null) memo.set(key, r);
     return r;
   };
+  const explicit = (k: Boundary) => k === 'slash' || k === 'dash';
   const best: (DpCell<T> | undefined)[] = new Array(n + 1);
-  best[0] = { valid: 0, possible: 0, groups: 0, items: [] };
+  const top = { valid: 0, possible: 0, groups: 0, from: -1 };
+  let groupStart = 0; // first atom of the explicit group containing atom j-1
   for (let j = 1; j <= n; j++) {
-    for (let i = 0; i < j; i++) {
-      const from = best[i];
+    if (j > 1 && explicit(atoms.kinds[j - 1])) groupStart = j - 1;
+    const closesGroup = j === n || explicit(atoms.kinds[j]);
+    let digits = 0;
+    for (let i = j - 1; i >= 0; i--) {
+      digits += atoms.digits[i];
+      const short = j - i === 1 || (j - i <= MAX_GROUP_ATOMS && digits <= MAX_GROUP_DIGITS);
+      const whole = closesGroup && i === groupStart;
+      if (!short && !whole) {
+        if (i < groupStart || j - i > MAX_GROUP_ATOMS) {
+          // Only the explicit group [groupStart, j) can remain a candidate further left.
+          if (closesGroup && groupStart < i) i = groupStart + 1;
+          else break;
+        }
+        continue;
+      }
+      const from = i === 0 ? top : best[i];
       if (from === undefined) continue;
-      const prev = i === 0 ? prev0 : from.items[from.items.length - 1];
+      const prev = i === 0 ? null : (from as DpCell<T>).last;
       // Left-side precondition of splitAllowed first: skips the parse of hopeless groups.
       if (i > 0 && !leftMaySplit(atoms.kinds[i], prev!)) continue;
       const g = group(i, j, prev);
+      if (g === null) return null;
       if (i > 0 && !splitAllowed(atoms.kinds[i], prev!, g)) continue;
       const cell: DpCell<T> = {
         valid: from.valid + (g.valid ? 1 : 0),
         possible: from.possible + (g.possible ? 1 : 0),
         groups: from.groups + 1,
-        items: [...from.items, g],
+        last: g,
+        from: i,
       };
       if (better(cell, best[j])) best[j] = cell;
     }
   }
-  // best[n] always exists: the single group [0, n) has no inner boundary to check.
-  return best[n]!.items;
+  if (best[n] === undefined) return null;
+  const out: T[] = [];
+  for (let j = n; j > 0; j = best[j]!.from) out.push(best[j]!.last);
+  return out.reverse();
+}
+
+/**
+ * How many parts the text from `from` on holds: hard segments, each counted by its explicit
+ * (`/`, spaced dash) groups. Linear; used to describe a remainder that was not validated.
+ */
+export function countParts(text: string, from: number): number {
+  const rest = text.slice(from);
+  let n = 0;
+  for (const seg of hardSegments(rest)) n += explicitGroups(softAtoms(rest, seg)).length;
+  return n;
 }

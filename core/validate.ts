@@ -26,8 +26,10 @@ import {
   bestPartition,
   expandShorthand,
   explicitGroups,
+  countParts,
   hardSegments,
   isShorthandText,
+  MAX_GROUP_DIGITS,
   softAtoms,
   SUBSTANTIAL_DIGITS,
 } from './split.ts';
@@ -230,6 +232,19 @@ function regionsOf(cc: string): readonly string[] {
 interface Checked extends Scored {
   result: CheckResult;
   pn: PhoneNumber | null;
+  /** Start of the row's span in the normalised field text (-1 until placed). */
+  at: number;
+}
+
+/**
+ * libphonenumber parse calls made so far by this module (all fields). Diagnostic for tests
+ * that bound validateField's work: see parseCount.
+ */
+let parses = 0;
+
+/** Total libphonenumber parse calls made by this module since load (for work-bound tests). */
+export function parseCount(): number {
+  return parses;
 }
 
 const ERROR_REASONS: ReadonlySet<string> = new Set([
@@ -253,6 +268,7 @@ function failed(input: string, error: ErrorReason, detail: string, digits: numbe
     possible: false,
     shorthand: false,
     substantial: digits >= SUBSTANTIAL_DIGITS,
+    at: -1,
   };
 }
 
@@ -333,6 +349,7 @@ function fromParsed(pn: PhoneNumber, input: string, text: string, region: Region
     possible,
     shorthand,
     substantial: nsn.length >= SUBSTANTIAL_DIGITS,
+    at: -1,
   };
 }
 
@@ -341,6 +358,7 @@ function retryWithoutTrunkPrefix(pn: PhoneNumber, text: string): PhoneNumber | n
   const np = planOf(pn).nationalPrefix;
   if (!np || !nn.startsWith(np) || nn.length <= np.length + 3) return null;
   if (!/^\s*\(?\s*\+/.test(text)) return null; // only for numbers written with "+cc"
+  parses++;
   try {
     const alt = parsePhoneNumberWithError('+' + pn.countryCallingCode + nn.slice(np.length));
     if (pn.ext) alt.setExt(pn.ext);
@@ -356,6 +374,7 @@ function checkText(text: string, input: string, region: Region | undefined): Che
   // ParseError is control flow here; capturing its stack trace costs more than the parse.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  parses++;
   try {
     pn = parsePhoneNumberWithError(text, region);
   } catch (e) {
@@ -369,14 +388,16 @@ function checkText(text: string, input: string, region: Region | undefined): Che
 }
 
 /**
- * A bare 1–4 digit group after `/`, `,`… that continues the previous number
- * (`+30 210 6780 46 80/81/82`): same calling code, national number with its last digits replaced.
+ * A bare 1–4 digit group right after `/` that continues the previous number of the same
+ * segment (`+30 210 6780 46 80/81/82`): same calling code, national number with its last digits
+ * replaced. Callers only ask for it at a `/` boundary (see evalGroup).
  */
 function checkShorthand(text: string, input: string, prev: Checked, region: Region | undefined): Checked | null {
   const base = prev.pn;
   if (base === null) return null;
   const nsn = expandShorthand(base.nationalNumber as string, text);
   if (nsn === null) return null;
+  parses++;
   try {
     const pn = parsePhoneNumberWithError('+' + base.countryCallingCode + nsn);
     return fromParsed(pn, input, '+' + base.countryCallingCode + nsn, region, true);
@@ -390,8 +411,8 @@ function checkShorthand(text: string, input: string, prev: Checked, region: Regi
 
 const HAS_LETTER = /\p{L}/u;
 // Extension at the end, in the forms libphonenumber's own extension pattern accepts
-// (explicit: ext/extn/extension/extensión/доб/anexo; ambiguous: x # ~ int).
-const EXT_TAIL = /(?:[ \t]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\u0434\u043e\u0431|anexo)[:.]?[ \t,-]*\d{1,20}|[ \t]*(?:[x#~]|int)[:.]?[ \t,-]*\d{1,9})#?$/iu;
+// (explicit: ext/extn/extension/extensión/доб/anexo; ambiguous: x # ~ int; RFC 3966 `;ext=`).
+const EXT_TAIL = /(?:(?:;(?:ext=\d{1,20}|isub=[\w.!~*'()%-]*))+|[ \t]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\u0434\u043e\u0431|anexo)[:.]?[ \t,-]*\d{1,20}|[ \t]*(?:[x#~]|int)[:.]?[ \t,-]*\d{1,9})#?$/iu;
 const LEADING_LABEL = /^(?:(?:tel(?:ephone|efono|efone|efon|efoon|efax|f)?|t[ée]l[ée]phone|t[ée]l|phone|fax|telefax|mob(?:ile|il)?|cell(?:phone)?|gsm|hotline|whatsapp|tlf|tfn|landline|switchboard)(?:\s*[.:]|(?=[\s\d+(]))|(?:t|f|m|ph|tf)\s*[.:])\s*/iu;
 const DIGIT = /\d/;
 
@@ -415,64 +436,127 @@ interface FieldCtx {
   raw: string;
   norm: NormalizedText;
   region: Region | undefined;
+  /** parseCount() when the field started, and the most parses the partition search may use. */
+  workStart: number;
+  maxWork: number;
+  /** Rows the field may still emit before the cap (MAX_RESULTS_PER_FIELD). */
+  room: number;
+  /** Verdicts by normalised text: a repeated part is parsed once per field. */
+  seen: Map<string, Checked>;
+}
+
+/**
+ * Most results validateField returns for one field before the remainder row (see validateField).
+ * Bounds the work and the output of pathological fields (`'\u33c2'.repeat(40000)`).
+ */
+export const MAX_RESULTS_PER_FIELD = 1000;
+
+/**
+ * Parse budget of the partition search for a field of `length` UTF-16 units: linear, and far
+ * above what real fields need (a 12-atom segment needs at most 78 parses). Past it, segments
+ * are read without the search (see numbersIn), so a field costs O(length) parses in all.
+ */
+export function searchBudget(length: number): number {
+  return 128 + (length >> 3);
 }
 
 function inputOf(ctx: FieldCtx, s: Span): string {
   return rawSlice(ctx.raw, ctx.norm, s.start, s.end);
 }
 
-/** Scores one candidate group for the splitter. */
+function placed(c: Checked, at: number): Checked {
+  c.at = at;
+  return c;
+}
+
+/** checkText, memoised per field (same text and region → same verdict; input is per row). */
+function checkCached(ctx: FieldCtx, text: string, input: string, at: number): Checked {
+  const hit = ctx.seen.get(text);
+  if (hit !== undefined) return { ...hit, result: { ...hit.result, input }, at };
+  const c = placed(checkText(text, input, ctx.region), at);
+  ctx.seen.set(text, c);
+  return c;
+}
+
+function budgetLeft(ctx: FieldCtx): boolean {
+  return parses - ctx.workStart < ctx.maxWork;
+}
+
+/**
+ * Scores one candidate group for the splitter. A bare 1–4 digit group is read as a shorthand
+ * suffix of `prev` only right after a `/` (`4222/3/4`); anywhere else it is parsed as written.
+ */
 function evalGroup(ctx: FieldCtx, span: Span, prev: Checked | null, boundary: Boundary): Checked {
   const text = ctx.norm.text.slice(span.start, span.end);
   const input = inputOf(ctx, span);
-  if (prev !== null && boundary !== 'space' && isShorthandText(text)) {
+  if (prev !== null && boundary === 'slash' && isShorthandText(text)) {
     const sh = checkShorthand(text, input, prev, ctx.region);
-    if (sh !== null) return sh;
+    if (sh !== null) return placed(sh, span.start);
   }
-  return checkText(text, input, ctx.region);
+  return checkCached(ctx, text, input, span.start);
 }
 
-/** Numbers in a letter-free span: whole if valid, else the best split (split.ts). */
-function numbersIn(ctx: FieldCtx, span: Span, prev: Checked | null): Checked[] {
+/**
+ * Numbers in a letter-free span: whole if valid, else the best split (split.ts). Returns at
+ * most ctx.room + 1 rows when it has to read part by part (the caller caps the field).
+ *
+ * Once the field's search budget is spent (only pathological fields get there), a span is read
+ * without the search: whole if valid or short enough to be one number, else part by part.
+ */
+function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
   const text = ctx.norm.text.slice(span.start, span.end);
-  if (prev !== null && isShorthandText(text)) {
-    const sh = checkShorthand(text, inputOf(ctx, span), prev, ctx.region);
-    if (sh !== null) return [sh];
-  }
-  const whole = checkText(text, inputOf(ctx, span), ctx.region);
+  const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
   if (whole.valid) return [whole];
   const atoms = softAtoms(ctx.norm.text, span);
   if (atoms.spans.length <= 1) return [whole];
+  const groups = explicitGroups(atoms);
+  let digits = 0;
+  for (const d of atoms.digits) digits += d;
+  if (!budgetLeft(ctx) && (groups.length === 1 || digits <= MAX_GROUP_DIGITS)) return [whole];
   // Cheap first try: split at every explicit separator (`/`, spaced dash); accept if every
   // part is a valid number (or valid shorthand), which is the usual multi-number field.
-  const groups = explicitGroups(atoms);
-  if (groups.length > 1) {
-    const parts: Checked[] = [];
-    let p = prev;
-    for (const [i, j] of groups) {
+  const parts: Checked[] = [];
+  const byParts = (all: boolean): Checked[] => {
+    let p: Checked | null = parts[parts.length - 1] ?? null;
+    for (let k = parts.length; k < groups.length && parts.length <= ctx.room; k++) {
+      const [i, j] = groups[k];
       const s = { start: atoms.spans[i].start, end: atoms.spans[j - 1].end };
       const c = evalGroup(ctx, s, p, i === 0 ? 'hard' : atoms.kinds[i]);
-      if (!c.valid) break;
+      if (!all && !c.valid) break;
       parts.push(c);
       p = c;
     }
-    if (parts.length === groups.length) return parts;
+    return parts;
+  };
+  if (groups.length > 1 && budgetLeft(ctx)) {
+    byParts(false);
+    if (parts.length === groups.length || parts.length > ctx.room) return parts;
   }
-  return bestPartition<Checked>(atoms, prev, (s, p, b) =>
-    s.start === span.start && s.end === span.end ? whole : evalGroup(ctx, s, p, b),
-  );
+  if (budgetLeft(ctx)) {
+    const found = bestPartition<Checked>(atoms, (s, p, b) => {
+      if (s.start === span.start && s.end === span.end) return whole;
+      return budgetLeft(ctx) ? evalGroup(ctx, s, p, b) : null;
+    });
+    if (found !== null) return found;
+  }
+  // No reading passes the split rules within the search limits (a long list of parts that
+  // cannot be one number), or the budget is spent: every explicit part is its own row.
+  // The valid prefix found by the first try is kept; reading resumes after it.
+  if (groups.length === 1) return [whole];
+  return byParts(true);
 }
 
 /**
  * One hard segment. Letter-free → numbersIn. With letters: a trailing extension is left for
  * libphonenumber; a leading label is skipped; a token mixing letters and digits makes the
  * segment a vanity/garbled number (NOT_A_NUMBER, never a truncated number); letter-only word
- * runs become their own NOT_A_NUMBER rows and the digit runs between them are numbers.
+ * runs become their own NOT_A_NUMBER rows and the digit runs between them are numbers, read
+ * on their own (never as a shorthand of the number before the words).
  */
-function segmentResults(ctx: FieldCtx, seg: Span, prev: Checked | null): Checked[] {
+function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
   const text = ctx.norm.text;
   let segText = text.slice(seg.start, seg.end);
-  if (!HAS_LETTER.test(segText)) return numbersIn(ctx, seg, prev);
+  if (!HAS_LETTER.test(segText)) return numbersIn(ctx, seg);
   const label = LEADING_LABEL.exec(segText);
   if (label !== null && label[0].length < segText.length) {
     seg = { start: seg.start + label[0].length, end: seg.end };
@@ -481,7 +565,7 @@ function segmentResults(ctx: FieldCtx, seg: Span, prev: Checked | null): Checked
   const ext = EXT_TAIL.exec(segText);
   const coreEnd = ext !== null && DIGIT.test(segText.slice(0, ext.index)) ? seg.start + ext.index : seg.end;
   const core = text.slice(seg.start, coreEnd);
-  if (!HAS_LETTER.test(core)) return numbersIn(ctx, seg, prev);
+  if (!HAS_LETTER.test(core)) return numbersIn(ctx, seg);
 
   // Tokens of the core, split at whitespace and `/`; a run of letter-bearing tokens (words, or
   // letters glued to digits) is text, a run of letter-free tokens is a number candidate.
@@ -502,17 +586,19 @@ function segmentResults(ctx: FieldCtx, seg: Span, prev: Checked | null): Checked
   if (lastRun && coreEnd < seg.end) lastRun.span = { start: lastRun.span.start, end: seg.end };
 
   const out: Checked[] = [];
-  let p = prev;
-  for (let i = 0; i < runs.length; i++) {
+  const room = ctx.room;
+  for (let i = 0; i < runs.length && out.length <= room; i++) {
     const r = runs[i];
     if (r.text) {
       const input = inputOf(ctx, r.span);
-      out.push(r.mixed
+      out.push(placed(r.mixed
         ? failed(input, 'NOT_A_NUMBER', vanityDetail(text.slice(r.span.start, r.span.end)), countDigits(input))
-        : textRow(input));
+        : textRow(input), r.span.start));
       continue;
     }
-    const nums = numbersIn(ctx, r.span, p);
+    ctx.room = room - out.length;
+    const nums = numbersIn(ctx, r.span);
+    ctx.room = room;
     const next = runs[i + 1];
     // "1 800 FLOWERS": digits not valid alone, followed by one upper-case word that would
     // complete a plausible length on a keypad → one vanity row, not a short number + text.
@@ -521,13 +607,12 @@ function segmentResults(ctx: FieldCtx, seg: Span, prev: Checked | null): Checked
       const total = countDigits(text.slice(r.span.start, next.span.end)) + (word.match(/[A-Z]/g) ?? []).length;
       if (/^[A-Z0-9][A-Z0-9-]*[A-Z0-9]$/.test(word) && total >= 7 && total <= 15) {
         const span = { start: r.span.start, end: next.span.end };
-        out.push(failed(inputOf(ctx, span), 'NOT_A_NUMBER', vanityDetail(text.slice(span.start, span.end)), total));
+        out.push(placed(failed(inputOf(ctx, span), 'NOT_A_NUMBER', vanityDetail(text.slice(span.start, span.end)), total), span.start));
         i++;
         continue;
       }
     }
     out.push(...nums);
-    p = nums[nums.length - 1] ?? p;
   }
   return out;
 }
@@ -551,8 +636,22 @@ const CLEAN_EDGES = /^[\d+(][\s\S]*[\d)]$/;
  *
  * Splitting (split.ts): hard separators always split; `/`, spaced dashes and whitespace split
  * only when the parts read as more valid numbers than the whole, and a field that is valid as a
- * whole is never split. `80/81/82`-style suffixes expand from the previous number. Vanity
- * letters are rejected with NOT_A_NUMBER (never converted, never truncated to `+1800`).
+ * whole is never split. After a valid number, whatever follows a `/` or spaced dash is its own
+ * row. A `/`-separated list too long to be one number is reported part by part.
+ *
+ * Shorthand: a bare 1–4 digit group directly after a number with `/` between them replaces the
+ * number's last digits (`+27 (0) 31 905 4222/3/4` → …4222, …4223, …4224). Nowhere else: a short
+ * digit token after a comma, a word or a label (`…, Suite 200`, `press 1`, `Fax -99`) is its
+ * own row with libphonenumber's verdict (TOO_SHORT, NOT_A_NUMBER…), never expanded, merged or
+ * dropped. A `tel:` URI (RFC 3966, `;ext=`) is one number. Vanity letters are rejected with
+ * NOT_A_NUMBER (never converted, never truncated to `+1800`).
+ *
+ * Limits: at most MAX_RESULTS_PER_FIELD (1,000) results; if the field holds more, they are
+ * followed by one NOT_A_NUMBER row whose `input` is the rest of the field (from the first part
+ * not reported) and whose `detail` says how many parts it holds, so nothing is silently
+ * dropped. The work is linear in the field length: the split search has a parse budget
+ * (searchBudget); a pathological field that exhausts it has its remaining segments read
+ * without the search (whole, or part by part).
  */
 export function validateField(raw: string, defaultRegion?: string | null): CheckResult[] {
   const out = numbersInField(raw, defaultRegion);
@@ -566,24 +665,31 @@ function numbersInField(raw: string, defaultRegion?: string | null): CheckResult
   const region = normalizeRegion(defaultRegion);
   const norm = normalizeText(raw);
   const text = norm.text;
-  const ctx: FieldCtx = { raw, norm, region };
-  // Fast path: one clean number, no letters or hard separators: one parse.
-  if (!NEEDS_SPLIT_CHECK.test(text) && CLEAN_EDGES.test(text)) {
-    return numbersIn(ctx, { start: 0, end: text.length }, null).map((c) => c.result);
-  }
-  const out: CheckResult[] = [];
-  let prev: Checked | null = null;
-  for (const seg of hardSegments(text)) {
-    const rows = segmentResults(ctx, seg, prev);
-    for (const r of rows) out.push(r.result);
-    for (let i = rows.length - 1; i >= 0; i--) {
-      if (rows[i].pn !== null) {
-        prev = rows[i];
-        break;
-      }
+  const ctx: FieldCtx = {
+    raw, norm, region, workStart: parses, maxWork: searchBudget(text.length), room: MAX_RESULTS_PER_FIELD,
+    seen: new Map(),
+  };
+  // Fast path: one clean number, no letters or hard separators.
+  const rows = !NEEDS_SPLIT_CHECK.test(text) && CLEAN_EDGES.test(text)
+    ? numbersIn(ctx, { start: 0, end: text.length })
+    : [];
+  if (rows.length === 0) {
+    for (const seg of hardSegments(text)) {
+      ctx.room = MAX_RESULTS_PER_FIELD - rows.length;
+      if (ctx.room < 0) break;
+      for (const r of segmentResults(ctx, seg)) rows.push(r);
     }
   }
-  return out;
+  if (rows.length <= MAX_RESULTS_PER_FIELD) return rows.map((r) => r.result);
+  const at = rows[MAX_RESULTS_PER_FIELD].at;
+  const parts = countParts(text, at);
+  const rest = failed(
+    inputOf(ctx, { start: at, end: text.length }),
+    'NOT_A_NUMBER',
+    `not validated: a field is limited to ${MAX_RESULTS_PER_FIELD} results; this remainder holds ${parts} more part${parts === 1 ? '' : 's'}`,
+    0,
+  );
+  return [...rows.slice(0, MAX_RESULTS_PER_FIELD).map((r) => r.result), rest.result];
 }
 
 /**
