@@ -103,12 +103,8 @@ export const ProgressView = Type.Object({
 });
 
 const NullableBool = Type.Union([Type.Boolean(), Type.Null()]);
-export const NumberView = Type.Object({
-  seq: Type.Integer(),
-  part: Type.Integer(),
-  raw: Nullable(Type.String()),
-  valid: Type.Boolean(),
-  possible: NullableBool,
+/** The per-number result fields shared by stored numbers and `phonebatch check` lines. */
+const resultFields = {
   e164: Nullable(Type.String()),
   region: Nullable(Type.String()),
   type: Nullable(Type.String()),
@@ -116,6 +112,14 @@ export const NumberView = Type.Object({
   national: Nullable(Type.String()),
   error: Nullable(Type.String()),
   detail: Nullable(Type.String()),
+};
+export const NumberView = Type.Object({
+  seq: Type.Integer(),
+  part: Type.Integer(),
+  raw: Nullable(Type.String()),
+  valid: Type.Boolean(),
+  possible: NullableBool,
+  ...resultFields,
 });
 export const NumberPage = Type.Object({ items: Type.Array(NumberView), nextCursor: Nullable(Type.String()) });
 
@@ -126,13 +130,7 @@ export const CheckLine = Type.Object({
   input: Type.String(),
   valid: Type.Boolean(),
   possible: Type.Boolean(),
-  e164: Nullable(Type.String()),
-  region: Nullable(Type.String()),
-  type: Nullable(Type.String()),
-  ext: Nullable(Type.String()),
-  national: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  detail: Nullable(Type.String()),
+  ...resultFields,
 }, { additionalProperties: true });
 export const ValidateResponse = Type.Object({ results: Type.Array(CheckLine), libraryVersion: Type.String() });
 
