@@ -156,9 +156,15 @@ export async function countInputs(pool: pg.Pool, batchId: string): Promise<numbe
   return Number(r.rows[0].n);
 }
 
-/** Copies an earlier batch's numbers (raw input, else E.164) in as this batch's inputs. */
-export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBatchId: string): Promise<number> {
+/**
+ * Copies an earlier batch's numbers (raw input, else E.164) in as this batch's inputs. The
+ * referenced batch must belong to the same project; returns null when there is no such batch
+ * (another project's batch is treated as absent, so nothing leaks across projects).
+ */
+export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBatchId: string, project: string): Promise<number | null> {
   return withTransaction(pool, async (client) => {
+    const ref = await client.query('SELECT 1 FROM batches WHERE id = $1 AND project = $2', [refBatchId, project]);
+    if (ref.rowCount === 0) return null;
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     const r = await client.query(
       `INSERT INTO batch_inputs (batch_id, row_no, raw, default_region)

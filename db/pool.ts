@@ -7,9 +7,14 @@ const pools = new Map<string, pg.Pool>();
 export function getPool(url: string, max = 8): pg.Pool {
   let pool = pools.get(url);
   if (!pool) {
-    pool = new pg.Pool({ connectionString: url, max, application_name: 'phonebatch' });
+    // Waiting for a connection is bounded, so an exhausted pool surfaces as an error, not a hang.
+    pool = new pg.Pool({ connectionString: url, max, application_name: 'phonebatch', connectionTimeoutMillis: 30_000 });
     // An idle client's error (e.g. the server restarting) must not crash the process.
     pool.on('error', () => {});
+    // Nor may a checked-out client's (e.g. the server dropping a connection mid-COPY): pg emits
+    // 'error' on the client, which crashes the process when nothing listens. The query in flight
+    // still rejects with the error, and withTransaction then discards the client.
+    pool.on('connect', (client) => client.on('error', () => {}));
     pools.set(url, pool);
   }
   return pool;

@@ -91,7 +91,11 @@ export function createActivities({ pool }: ActivityDeps) {
         if ('inline' in source) {
           total = await loadInputs(pool, input.batchId, source.inline.map((raw) => ({ raw })));
         } else if ('batchRef' in source) {
-          total = await copyInputsFromBatch(pool, input.batchId, source.batchRef);
+          const copied = await copyInputsFromBatch(pool, input.batchId, source.batchRef, input.project);
+          if (copied === null) {
+            throw ApplicationFailure.nonRetryable(`validate.source.batchRef: no batch ${source.batchRef} in project ${input.project}`, 'SpecError');
+          }
+          total = copied;
         } else {
           total = await countInputs(pool, input.batchId);
           if (total !== source.upload.rows) {

@@ -122,6 +122,27 @@ test('cancel while the batch is still being prepared: it stays cancelled', async
   assert.equal(b!.processed, ledger.rows[0].n);
 });
 
+test('batchRef reads only a batch of the same project; another project\'s batch is not found', async () => {
+  const secret = await startBatch(stack.client, stack.pool, stack.config, {
+    project: 'alpha',
+    spec: { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0999 secret-of-alpha'] } } },
+  });
+  await waitForBatch(stack.client, secret.batchId);
+  for (const ref of [secret.batchId, '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90']) {
+    const thief = await startBatch(stack.client, stack.pool, stack.config, { project: 'beta', spec: { validate: { source: { batchRef: ref } } } });
+    const err = await waitForBatch(stack.client, thief.batchId).then(() => null, (e) => e);
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.equal((err.cause as ApplicationFailure).type, 'SpecError');
+    assert.match((err.cause as ApplicationFailure).message, /validate\.source\.batchRef: no batch .* in project beta/);
+    const leaked = await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [thief.batchId]);
+    assert.equal(leaked.rows[0].n, 0);
+  }
+  // The owner can.
+  const own = await startBatch(stack.client, stack.pool, stack.config, { project: 'alpha', spec: { validate: { source: { batchRef: secret.batchId } } } });
+  const final = await waitForBatch(stack.client, own.batchId);
+  assert.equal(final.processed, 2);
+});
+
 test('validate job rows equal `phonebatch check` for the same input', async () => {
   const inputs = [
     '+44 20 7946 0123, +44 20 7946 0124',

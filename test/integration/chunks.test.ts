@@ -114,3 +114,20 @@ test('an export whose consumer fails mid-COPY rejects, and the pool stays usable
   assert.ok(checks.every((c) => c.rows[0].n === 60_000));
   await assert.rejects(exportNumbers(pool, "x' OR '1'='1", 'csv', failing), /not a UUID/);
 });
+
+test('the server dropping a checked-out connection rejects the query and does not crash the process', async () => {
+  // Regression: pg emits 'error' on a checked-out client; with no listener the process died.
+  const { withTransaction } = await import('../../db/pool.ts');
+  const work = withTransaction(pool, async (client) => {
+    await client.query(`SET application_name = 'phonebatch-victim'`);
+    await client.query('SELECT pg_sleep(30)');
+  });
+  const other = getPool(server.url.replace('/phonebatch', '/postgres'), 1);
+  await new Promise((r) => setTimeout(r, 300));
+  const killed = await other.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'phonebatch-victim'`);
+  assert.equal(killed.rows.length, 1);
+  await assert.rejects(work);
+  await new Promise((r) => setTimeout(r, 200)); // any late 'error' event would crash us here
+  const ok = await pool.query('SELECT 1 AS ok');
+  assert.equal(ok.rows[0].ok, 1);
+});
