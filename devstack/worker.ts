@@ -14,7 +14,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 160);
 
 export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
+  // PHONEBATCH_WORKER_NODE_ARGS: extra node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const extra = (process.env.PHONEBATCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
     env: {
       ...process.env,
       PHONEBATCH_DATABASE_URL: config.databaseUrl,
