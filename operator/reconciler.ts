@@ -21,7 +21,7 @@ import {
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { SpecError, MAX_INLINE_NUMBERS } from '../spec/batch-spec.ts';
+import { SpecError, MAX_INLINE_NUMBERS, checkBatchSpec } from '../spec/batch-spec.ts';
 import { startBatch, cancelBatch, queryProgress } from '../workflows/client.ts';
 import { workflowIdFor } from '../workflows/shared.ts';
 import { getBatch } from '../db/batches.ts';
@@ -84,7 +84,8 @@ export class Reconciler {
       const plan = this.plan(pb, observed);
       await this.act(pb, observed, plan);
       this.failures.delete(key);
-      if (plan.requeueMs !== null) this.d.requeue(key, plan.requeueMs);
+      // A permanent block (InvalidSpec) is settled: re-checked on the next event or resync, not polled.
+      if (plan.requeueMs !== null && !observed.blocked?.permanent) this.d.requeue(key, plan.requeueMs);
       this.d.metrics.reconciles.inc({ result: 'ok' });
     } catch (err) {
       const n = (this.failures.get(key) ?? 0) + 1;
@@ -122,6 +123,13 @@ export class Reconciler {
     if (!workflow && row && CLOSED_ROW.has(row.status)) {
       workflow = { status: ROW_TO_WORKFLOW[row.status]!, workflowId, runId: pb.status?.runId ?? '', closeTime: row.finishedAt ?? undefined };
     }
+    // Level-based: while no workflow has run, the spec is re-checked on every pass (cheap, and
+    // pure but for the batchRef lookup), so an invalid spec is InvalidSpec on every pass and is
+    // never started, whatever the status says.
+    let blocked: Observed['blocked'] = null;
+    if (!workflow && !pb.spec.cancel && !pb.metadata?.deletionTimestamp && (!row || row.status === 'pending')) {
+      blocked = await this.specProblem(pb);
+    }
     let counts: Observed['counts'] = null;
     if (workflow && row && CLOSED_ROW.has(row.status)) {
       counts = { total: row.total ?? 0, processed: row.processed, valid: row.valid, invalid: row.invalid };
@@ -140,11 +148,29 @@ export class Reconciler {
     return {
       workflow,
       counts,
+      blocked,
       row: row ? { startedAt: row.startedAt, finishedAt: row.finishedAt, error: row.error, status: row.status } : null,
       requestedRows: pb.spec.validate?.source.inline?.length,
       temporalUiUrl: this.d.config.temporalUiUrl,
       temporalNamespace: this.d.config.temporalNamespace,
     };
+  }
+
+  /**
+   * Why `pb` can never start, or null: the batch-spec check (the same startBatch runs), and a
+   * batchRef that names no batch in this project (namespace). A ConfigMap source's lines are
+   * checked when start() reads them; a placeholder line stands in for them here.
+   */
+  private async specProblem(pb: PhoneBatch): Promise<Observed['blocked']> {
+    const src = pb.spec.validate?.source;
+    const issues = checkBatchSpec(toBatchSpec(pb.spec, src?.configMapKeyRef ? ['0'] : undefined));
+    if (issues.length) return { reason: 'InvalidSpec', message: new SpecError(issues).message, permanent: true };
+    if (src?.batchRef) {
+      const ns = pb.metadata!.namespace!;
+      const r = await this.d.pool.query('SELECT 1 FROM batches WHERE id = $1 AND project = $2', [src.batchRef, ns]);
+      if (!r.rowCount) return { reason: 'InvalidSpec', message: `spec.validate.source.batchRef: no batch ${src.batchRef} in project ${ns}`, permanent: true };
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- plan
@@ -165,8 +191,8 @@ export class Reconciler {
     }
     const actions: Action[] = [];
     if (!has) actions.push('addFinalizer');
-    const terminal = pb.status?.conditions?.some((c) => c.type === 'Succeeded' && c.status === 'False' && c.reason === 'InvalidSpec');
-    const mayStart = !o.workflow && !pb.spec.cancel && !terminal && (!o.row || o.row.status === 'pending');
+    // Whether the spec is invalid is observed on every pass (o.blocked), never read back from status.
+    const mayStart = !o.workflow && !pb.spec.cancel && !o.blocked?.permanent && (!o.row || o.row.status === 'pending');
     if (mayStart) actions.push('start');
     if (running && pb.spec.cancel) actions.push('cancel');
     actions.push('status');

@@ -40,7 +40,11 @@ export type Outcome = 'Pending' | 'Running' | 'Cancelling' | 'Succeeded' | 'Fail
 
 export function outcomeOf(pb: PhoneBatch, o: Observed): Outcome {
   const wf = o.workflow;
-  if (!wf) return o.blocked ? 'Blocked' : 'Pending';
+  if (!wf) {
+    // Cancelled before its workflow started: no workflow will ever start, so the outcome is final.
+    if (pb.spec.cancel) return 'Cancelled';
+    return o.blocked ? 'Blocked' : 'Pending';
+  }
   switch (wf.status) {
     case 'RUNNING':
     case 'CONTINUED_AS_NEW':
@@ -112,7 +116,7 @@ export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date())
       break;
     case 'Cancelled':
       want.push(
-        { type: 'Succeeded', status: 'False', reason: 'Cancelled', message: `Cancelled after ${processed}/${total} rows` },
+        { type: 'Succeeded', status: 'False', reason: 'Cancelled', message: wf ? `Cancelled after ${processed}/${total} rows` : 'Cancelled before the workflow started' },
         { type: 'Progressing', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
         { type: 'Ready', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
       );

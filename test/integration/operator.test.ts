@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
 import { startKube, startOperator, installCrd, getJson, operatorServiceAccount, type KubeCluster, type OperatorProcess } from '../support/kube.ts';
 import { workflowIdFor } from '../../workflows/shared.ts';
@@ -199,9 +200,120 @@ spec:
   assert.equal((await stored(pb.metadata.uid)).n, db.n);
 });
 
+/** The conditions of a PhoneBatch by type (empty until the first status write). */
+function conditions(name: string, ns = NS): Record<string, { status: string; reason: string; message: string }> {
+  const pb = getJson(kube, ['pb', name, '-n', ns]);
+  return Object.fromEntries((pb.status?.conditions ?? []).map((c: any) => [c.type, c]));
+}
+
+/** True if Temporal has no workflow for the batch `uid` (the operator never started one). */
+async function noWorkflow(uid: string): Promise<boolean> {
+  try {
+    await stack.client.workflow.getHandle(workflowIdFor(uid)).describe();
+    return false;
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') return true;
+    throw err;
+  }
+}
+
+test('a spec the CRD accepts but the batch-spec check rejects settles at InvalidSpec and stops writing status', async () => {
+  // 20,000 GB fictional numbers (only 15,000 exist); a NUL inside an inline number.
+  const tooMany = `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: gb-too-many}
+spec: {generate: {region: GB, count: 20000}}
+`;
+  const nul = JSON.stringify({
+    apiVersion: 'phonebatch.io/v1alpha1',
+    kind: 'PhoneBatch',
+    metadata: { name: 'inline-nul' },
+    spec: { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0000', '+44 20 7946\u00000001'] } } },
+  });
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: tooMany });
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: nul });
+  for (const [name, field] of [['gb-too-many', 'generate.count'], ['inline-nul', 'validate.source.inline.1']] as const) {
+    await eventually(`${name}: Succeeded=False InvalidSpec`, async () => {
+      const s = conditions(name).Succeeded;
+      return s?.status === 'False' && s.reason === 'InvalidSpec';
+    }, 60_000);
+    const c = conditions(name);
+    assert.ok(c.Succeeded!.message.includes(field), `${name}: ${c.Succeeded!.message}`);
+    assert.equal(c.Progressing?.status, 'False', name);
+    assert.equal(c.Ready?.status, 'False', name);
+    assert.equal(c.Stalled?.status, 'True', name);
+  }
+  // Settled: no status (or other) writes any more, so resourceVersion stops changing.
+  const rv = () => ['gb-too-many', 'inline-nul'].map((n) => getJson(kube, ['pb', n, '-n', NS]).metadata.resourceVersion);
+  await new Promise((r) => setTimeout(r, 2000));
+  const first = rv();
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.deepEqual(rv(), first, 'resourceVersion unchanged: status is not rewritten');
+  for (const name of ['gb-too-many', 'inline-nul']) {
+    const s = conditions(name).Succeeded!;
+    assert.deepEqual([s.status, s.reason], ['False', 'InvalidSpec'], name);
+    const uid = getJson(kube, ['pb', name, '-n', NS]).metadata.uid;
+    assert.ok(await noWorkflow(uid), `${name}: no workflow started`);
+    assert.equal((await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid])).rowCount, 0, `${name}: no batch row`);
+  }
+  assert.ok(events('gb-too-many').some((e) => e.reason === 'InvalidSpec' && e.type === 'Warning'));
+  kube.kubectl(['delete', 'pb', 'gb-too-many', 'inline-nul', '-n', NS, '--timeout=60s']);
+});
+
+test('spec.cancel true at creation: Succeeded=False Cancelled, no workflow started', async () => {
+  const yaml = `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: cancelled-early}
+spec:
+  generate: {region: GB, count: 10}
+  cancel: true
+`;
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml });
+  const w = await kube.kubectlAsync(['wait', '-n', NS, 'pb/cancelled-early', '--for=condition=Succeeded=False', '--timeout=120s']);
+  assert.equal(w.status, 0, `${w.stderr}\n${op.output()}`);
+  const c = conditions('cancelled-early');
+  assert.deepEqual([c.Succeeded!.status, c.Succeeded!.reason], ['False', 'Cancelled']);
+  assert.deepEqual([c.Progressing!.status, c.Progressing!.reason], ['False', 'Cancelled']);
+  assert.equal(c.Ready!.status, 'False');
+  const uid = getJson(kube, ['pb', 'cancelled-early', '-n', NS]).metadata.uid;
+  assert.ok(await noWorkflow(uid), 'no workflow started');
+  assert.equal((await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid])).rowCount, 0, 'no batch row');
+  await eventually('Cancelled event', async () => events('cancelled-early').some((e) => e.reason === 'Cancelled'), 30_000);
+  kube.kubectl(['delete', 'pb', 'cancelled-early', '-n', NS, '--timeout=60s']);
+});
+
+test('batchRef: a batch that does not exist (or is in another project) is InvalidSpec; one in the project validates its numbers', async () => {
+  const ref = (name: string, uuid: string) => `apiVersion: phonebatch.io/v1alpha1
+kind: PhoneBatch
+metadata: {name: ${name}}
+spec: {validate: {defaultRegion: GB, source: {batchRef: ${uuid}}}}
+`;
+  const missing = randomUUID();
+  const inlineUid: string = getJson(kube, ['pb', 'validate-inline', '-n', NS]).metadata.uid;
+  kube.kubectl(['create', 'namespace', 'other-project']);
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: ref('ref-missing', missing) });
+  kube.kubectl(['apply', '-n', 'other-project', '-f', '-'], { input: ref('ref-foreign', inlineUid) });
+  kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: ref('ref-ok', inlineUid) });
+  for (const [name, ns, uuid] of [['ref-missing', NS, missing], ['ref-foreign', 'other-project', inlineUid]] as const) {
+    const w = await kube.kubectlAsync(['wait', '-n', ns, `pb/${name}`, '--for=condition=Succeeded=False', '--timeout=120s']);
+    assert.equal(w.status, 0, `${name}: ${w.stderr}\n${op.output()}`);
+    const s = conditions(name, ns).Succeeded!;
+    assert.equal(s.reason, 'InvalidSpec', `${name}: ${JSON.stringify(s)}`);
+    assert.ok(s.message.includes('spec.validate.source.batchRef') && s.message.includes(uuid), s.message);
+    assert.ok(await noWorkflow(getJson(kube, ['pb', name, '-n', ns]).metadata.uid), `${name}: no workflow started`);
+  }
+  const w = await waitSucceeded('ref-ok');
+  assert.equal(w.status, 0, `${w.stderr}\n${op.output()}`);
+  const ok = getJson(kube, ['pb', 'ref-ok', '-n', NS]);
+  const source = await stored(inlineUid);
+  assert.ok(source.n > 0);
+  assert.equal(ok.status.processed, source.n, 'every stored number of validate-inline');
+  assert.equal(ok.status.processed, (await stored(ok.metadata.uid)).n);
+});
+
 test('the operator started each workflow once and exposes metrics', async () => {
   const m = (await op.metrics())!;
   assert.equal(m['phonebatch_operator_is_leader'], 1);
-  assert.equal(m['phonebatch_operator_workflows_started_total'], 6);
+  assert.equal(m['phonebatch_operator_workflows_started_total'], 7, 'six examples/tests plus ref-ok; no invalid or cancelled batch started');
   assert.ok(m['phonebatch_operator_status_patches_total']! > 0);
 });
