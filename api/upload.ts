@@ -39,10 +39,43 @@ function checkText(v: string, where: string, what: string): void {
   if (v.includes('\u0000')) throw errors.invalidUpload(where, `${what} contains a NUL character`);
 }
 
+/** The error of an upload whose client went away before the body was complete. */
+export const clientClosedUpload = () => errors.invalidUpload('stream', 'the client closed the upload');
+
+/** True when the request body can no longer deliver its data (the client went away). */
+export function bodyGone(body: Readable): boolean {
+  return body.readableAborted || (body.destroyed && !body.readableEnded);
+}
+
+/**
+ * The body through the byte limit. Every way the body can stop (end, error, close without end,
+ * already destroyed or aborted before we got here) ends or destroys the returned stream, so a
+ * consumer (the COPY into batch_inputs) never waits forever on a body that is gone.
+ */
+function limitedBody(body: Readable, limitBytes: number): Transform {
+  const limited = byteLimit(limitBytes);
+  if (bodyGone(body)) {
+    limited.destroy(clientClosedUpload());
+    return limited;
+  }
+  if (body.readableEnded) {
+    // Already ended (nothing left to read): an empty upload.
+    limited.end();
+    return limited;
+  }
+  // (destroy on an already destroyed stream is a no-op, so these may fire in any order.)
+  body.on('error', (err) => limited.destroy(err));
+  body.once('aborted', () => limited.destroy(clientClosedUpload()));
+  body.once('close', () => {
+    if (!body.readableEnded) limited.destroy(clientClosedUpload());
+  });
+  body.pipe(limited);
+  return limited;
+}
+
 /** Yields the body's input rows. Throws ApiError 400 (`invalid_upload`) or 413. */
 export async function* uploadRows(body: Readable, opts: UploadOptions): AsyncGenerator<InputRow> {
-  const limited = body.pipe(byteLimit(opts.limitBytes));
-  body.once('error', (err) => limited.destroy(err));
+  const limited = limitedBody(body, opts.limitBytes);
   try {
     if (opts.format === 'csv') yield* csvRows(limited, opts);
     else yield* ndjsonRows(limited);

@@ -50,9 +50,31 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   if (contentType !== undefined || (schema as Record<string, unknown>)['x-skip-validation']) return () => true;
   const convert = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
   const prefix = httpPart === 'params' ? 'path' : (httpPart ?? 'body');
+  const uuidKeys = convert ? uuidProperties(schema) : [];
   return (data: unknown) => {
     const value = convert ? Value.Convert(schema, data) : data;
-    if (Value.Check(schema, value)) return { value };
+    if (Value.Check(schema, value)) return { value: uuidKeys.length ? lowerUuids(value as Record<string, unknown>, uuidKeys) : value };
     return { error: new RequestValidationError(schemaIssues(schema, value, prefix)) };
   };
 };
+
+/** Top-level properties of an object schema with `format: uuid`. */
+function uuidProperties(schema: TSchema): string[] {
+  const props = (schema as { properties?: Record<string, { format?: unknown }> }).properties ?? {};
+  return Object.keys(props).filter((k) => props[k]?.format === 'uuid');
+}
+
+/**
+ * UUIDs are case-insensitive on the wire but not in workflow ids (`batch-<id>`): every id that
+ * enters through a path or query string is lower-cased here, at the boundary.
+ */
+function lowerUuids(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = { ...value };
+  for (const k of keys) if (typeof out[k] === 'string') out[k] = normalizeUuid(out[k] as string);
+  return out;
+}
+
+/** The canonical (lower-case) form of a UUID string. */
+export function normalizeUuid(id: string): string {
+  return id.toLowerCase();
+}

@@ -18,12 +18,27 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ApiError } from './errors.ts';
+import { normalizeUuid } from './validation.ts';
 import { cancelProjectBatch, type BatchServiceDeps } from './batch-service.ts';
 import type { ProgressHub } from './progress-hub.ts';
 import type { ApiMetrics } from './metrics.ts';
 
 /** Above this many buffered bytes a client is slow: progress pushes are skipped (the next one supersedes), completions never. */
-const SLOW_CLIENT_BYTES = 4 * 1024 * 1024;
+const SLOW_CLIENT_BYTES = 256 * 1024;
+/**
+ * Above this many buffered bytes a client is not reading at all: the socket is closed (1008)
+ * instead of queueing replies without bound (e.g. a paused client sending pings).
+ */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/**
+ * At most this many bytes of client messages waiting for their reply per socket (each message
+ * counts its size plus PENDING_OVERHEAD); beyond, the socket is closed (1008). Replies are
+ * cheap, so only a client flooding while its earlier messages wait on I/O gets near it.
+ */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+const PENDING_OVERHEAD = 64;
+/** A socket closed for policy reasons is cut off after this long if its client never completes the close handshake. */
+const POLICY_CLOSE_GRACE_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface WsDeps extends BatchServiceDeps {
@@ -39,8 +54,20 @@ export function registerWebSockets(app: FastifyInstance, deps: WsDeps): void {
 function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: boolean): void {
   const project = req.auth!.project;
   const path = tasks ? '/ws/tasks/' : '/ws/';
+  /** Closes with 1008 (policy violation); terminates if the client never answers the close. */
+  const policyClose = (reason: string) => {
+    if (socket.readyState !== socket.OPEN) return;
+    req.log.info({ path, bufferedAmount: socket.bufferedAmount }, `websocket closed: ${reason}`);
+    socket.close(1008, reason);
+    // A client that does not read never sees the close frame: do not wait ws's 30 s for it.
+    setTimeout(() => socket.terminate(), POLICY_CLOSE_GRACE_MS).unref();
+  };
   const send = (type: string, json: string) => {
     if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      policyClose('client is not reading');
+      return;
+    }
     socket.send(json);
     deps.metrics.wsMessagesSent.inc({ type });
   };
@@ -57,9 +84,23 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
   };
 
   // Synchronously, before anything async: the first message must not be lost.
+  let pendingBytes = 0;
   socket.on('message', (data, isBinary) => {
+    if (socket.readyState !== socket.OPEN) return;
+    const cost = messageBytes(data) + PENDING_OVERHEAD;
+    pendingBytes += cost;
+    if (pendingBytes > MAX_PENDING_BYTES) {
+      policyClose('too many messages in flight');
+      return;
+    }
     const text = isBinary ? null : data.toString();
-    enqueue(() => handleMessage(text, project, deps, reply));
+    enqueue(async () => {
+      try {
+        await handleMessage(text, project, deps, reply);
+      } finally {
+        pendingBytes -= cost;
+      }
+    });
   });
   deps.metrics.wsConnections.inc({ path });
   let unsubscribe = () => {};
@@ -89,6 +130,10 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
   enqueue(async () => reply({ type: 'active_tasks', tasks: await deps.hub.activeTasks(project), timestamp: new Date().toISOString() }));
 }
 
+function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+}
+
 async function handleMessage(
   text: string | null,
   project: string,
@@ -110,7 +155,7 @@ async function handleMessage(
     if (typeof m.task_id !== 'string' || !UUID.test(m.task_id)) {
       throw new ApiError(400, 'invalid_request', 'task_id: expected a batch id (UUID)');
     }
-    return m.task_id;
+    return normalizeUuid(m.task_id);
   };
   switch (m.type) {
     case 'ping':

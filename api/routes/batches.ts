@@ -23,7 +23,8 @@ import { loadInputs, type BatchRow } from '../../db/batches.ts';
 import { getProjectBatch, listBatches } from '../../db/api-queries.ts';
 import { ApiError, errors } from '../errors.ts';
 import { decodeBatchCursor, encodeBatchCursor } from '../cursor.ts';
-import { uploadRows, type UploadFormat } from '../upload.ts';
+import { bodyGone, clientClosedUpload, uploadRows, type UploadFormat } from '../upload.ts';
+import { normalizeUuid } from '../validation.ts';
 import { cancelProjectBatch, progressWithDeadline, requireBatch, TERMINAL_STATUSES } from '../batch-service.ts';
 import { percent, type ProgressHub } from '../progress-hub.ts';
 import type { ApiOptions } from '../config.ts';
@@ -74,6 +75,21 @@ export function toBatchView(row: BatchRow, live?: BatchProgress): BatchView {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A batch spec is a few levels deep; far deeper bodies are refused before any recursive walk. */
+const MAX_SPEC_DEPTH = 32;
+
+/** True when `v` nests objects/arrays more than `max` levels deep (iterative: no stack limit). */
+function tooDeep(v: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    if (d >= max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (y && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
+}
 
 /** The field path of the first NUL or lone surrogate (PostgreSQL jsonb refuses both), or null. */
 function badTextField(v: unknown, path: string): string | null {
@@ -133,6 +149,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
           throw errors.invalidRequest([{ field: 'querystring.defaultRegion', reason: `unknown region "${q.defaultRegion}"` }]);
         }
         const specFor = (n: number): BatchSpec => ({ validate: { ...(q.defaultRegion ? { defaultRegion: q.defaultRegion } : {}), source: { upload: { rows: n } } } });
+        // The client may already be gone (e.g. it dropped while we authenticated): no batch row.
+        if (bodyGone(req.body as Readable)) throw clientClosedUpload();
         try {
           started = await startBatch(temporal, pool, config, {
             spec: specFor(0),
@@ -151,10 +169,15 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
           throw errors.invalidSpec([{ field: 'body', reason: 'expected a batch spec object, e.g. {"generate": {…}} or {"validate": {…}}' }]);
         }
+        if (tooDeep(body, MAX_SPEC_DEPTH)) {
+          throw errors.invalidSpec([{ field: 'body', reason: `nested deeper than ${MAX_SPEC_DEPTH} levels` }]);
+        }
         const bad = badTextField(body, 'spec');
         if (bad) throw errors.invalidSpec([{ field: bad, reason: 'contains a NUL character or an unpaired surrogate' }]);
         const spec = assertBatchSpec(body);
         const source = spec.validate?.source;
+        // Ids are lower case everywhere (workflow ids are built from them).
+        if (source && 'batchRef' in source && typeof source.batchRef === 'string') source.batchRef = normalizeUuid(source.batchRef);
         if (source && 'upload' in source) {
           throw errors.invalidSpec([{ field: 'validate.source.upload', reason: 'send the file itself as a text/csv or application/x-ndjson body to upload it' }]);
         }

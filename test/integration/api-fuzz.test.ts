@@ -91,6 +91,21 @@ test('POST /api/v1/batches: any JSON body → 2xx or 4xx', async () => {
   );
 });
 
+test('POST /api/v1/batches: a JSON body nested 50,000 levels deep → 4xx naming body, not 500', async () => {
+  const depth = 50_000;
+  for (const body of [
+    '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+    '{"generate":' + '['.repeat(depth) + ']'.repeat(depth) + '}',
+    '{"validate":{"source":{"inline":' + '[{"x":'.repeat(depth) + '"y"' + '}]'.repeat(depth) + '}}}',
+  ]) {
+    const res = await http(url, '/api/v1/batches', { method: 'POST', token, body });
+    assertClientError(res, `POST /batches deep ${body.slice(0, 40)}…`);
+    assert.equal(res.status, 400, res.text.slice(0, 300));
+    assert.equal(res.json.code, 'invalid_spec');
+    assert.match(res.json.message, /^body: /);
+  }
+});
+
 test('POST /api/v1/batches: raw bytes with any content type → 2xx or 4xx', async () => {
   await fc.assert(
     fc.asyncProperty(

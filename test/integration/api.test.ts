@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { connect } from 'node:net';
+import pg from 'pg';
 import { pino } from 'pino';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
@@ -351,18 +353,23 @@ describe('REST', () => {
     const [r] = replicas;
     const sock = await ws(r!, '/ws/tasks/', A);
     await sock.next((m) => m.type === 'active_tasks');
-    for (const via of ['rest', 'ws'] as const) {
+    // UPPER: the id as an upper-case UUID (ids are normalised at the boundary; workflow ids are lower case).
+    for (const via of ['rest', 'ws', 'rest-UPPER', 'ws-UPPER'] as const) {
       const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'US', mode: 'random', count: 20_000_000, seed: via } } });
       assert.equal(b.status, 202, b.text);
-      const id = b.json.id;
+      const id: string = b.json.id;
+      const ref = via.endsWith('UPPER') ? id.toUpperCase() : id;
+      assert.ok(via.endsWith('UPPER') ? ref !== id : true, 'the upper-cased id differs from the id');
       await sock.next((m) => m.type === 'task_progress' && m.task_id === id && m.current_step === 'running', 60_000);
-      if (via === 'rest') {
-        const c = await http(r!.url, `/api/v1/batches/${id}/cancel`, { method: 'POST', token: A });
-        assert.equal(c.status, 202, c.text);
+      if (via.startsWith('rest')) {
+        const c = await http(r!.url, `/api/v1/batches/${ref}/cancel`, { method: 'POST', token: A });
+        assert.equal(c.status, 202, `${via}: ${c.text}`);
         assert.equal(c.json.status, 'cancelling');
+        assert.equal(c.json.id, id, 'the reply names the canonical (lower-case) id');
       } else {
-        sock.send({ type: 'cancel_task', task_id: id });
-        await sock.next((m) => m.type === 'task_cancel_requested' && m.task_id === id, 10_000);
+        sock.send({ type: 'cancel_task', task_id: ref });
+        const ack = await sock.next((m) => (m.type === 'task_cancel_requested' && m.task_id === id) || (m.type === 'error' && m.message.includes(ref)), 10_000);
+        assert.equal(ack.type, 'task_cancel_requested', `${via}: ${JSON.stringify(ack)}`);
       }
       const done = await sock.next((m) => m.type === 'task_completed' && m.task_id === id, 120_000);
       const row = await finished(id);
@@ -423,6 +430,82 @@ describe('REST', () => {
     assert.equal(last.status, 429);
     assert.equal(last.json.code, 'rate_limited');
     assert.equal((await http(limited.url, '/api/v1/batches?limit=1', { token: B })).status, 200, 'another token has its own budget');
+  });
+
+  test('uploads whose client drops the connection at once leak no DB connection, COPY or pending batch', async () => {
+    // Its own pool (as in production: the API's pool), so a leak shows here and cannot starve
+    // the other tests; the assertions use the test's pool.
+    const appPool = new pg.Pool({ connectionString: stack.config.databaseUrl, max: 8, application_name: 'api-drops', connectionTimeoutMillis: 30_000 });
+    const server = await buildServer({ pool: appPool, temporal: stack.client, config: stack.config, options: { rateLimitPerMinute: 1_000_000 } });
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.app.server.address() as { port: number }).port;
+    const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+    const D = (await runTokenCreate({ project: 'drops' }, { pool: stack.pool, out: quiet })).token;
+    try {
+      const head =
+        `POST /api/v1/batches HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${D}\r\n` +
+        'Content-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nphone\n\r\n';
+      const drop = (after: 'write' | 'immediate' | 'ms') =>
+        new Promise<void>((resolve) => {
+          const s = connect(port, '127.0.0.1', () => {
+            s.write(head);
+            if (after === 'write') s.destroy();
+            else if (after === 'immediate') setImmediate(() => s.destroy());
+            else setTimeout(() => s.destroy(), 2);
+          });
+          s.on('error', () => {});
+          s.on('close', () => resolve());
+        });
+      // More drops than the pool has connections (8), in waves, so some wait for a connection.
+      for (let wave = 0; wave < 3; wave++) {
+        await Promise.all(Array.from({ length: 8 }, (_, i) => drop((['write', 'immediate', 'ms'] as const)[(i + wave) % 3])));
+      }
+      const pending = async () => (await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE project = 'drops' AND status = 'pending'`)).rows[0].n;
+      const copies = async () =>
+        (await stack.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'api-drops' AND query LIKE 'COPY batch_inputs%'`)).rows[0].n;
+      await eventually('no pending batch left by dropped uploads', async () => (await pending()) === 0, 60_000);
+      await eventually('no COPY left running by dropped uploads', async () => (await copies()) === 0, 60_000);
+      const ready = await http(`http://127.0.0.1:${port}`, '/readyz');
+      assert.equal(ready.status, 200, ready.text);
+      // And the API still takes uploads: the pool is not exhausted.
+      const ok = await http(`http://127.0.0.1:${port}`, '/api/v1/batches', { method: 'POST', token: D, raw: csvOf(['+44 20 7946 0018']), contentType: 'text/csv' });
+      assert.equal(ok.status, 202, ok.text);
+      assert.equal(ok.json.rows, 1);
+    } finally {
+      // Bounded: with a leak (the bug), close and end would wait forever on the stuck COPYs.
+      const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await bounded(server.app.close());
+      await bounded(appPool.end());
+    }
+  });
+});
+
+describe('WebSocket back-pressure', () => {
+  test('a client that never reads while sending pings is closed by the server (1008), not buffered without bound', async () => {
+    const r = await replica();
+    const wss = r.server.app.websocketServer as { clients: Set<{ readyState: number }> };
+    const c = await ws(r, '/ws/', A);
+    await c.next((m) => m.type === 'connection_status');
+    assert.equal(wss.clients.size, 1);
+    const [serverSide] = [...wss.clients];
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => c.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    c.ws.pause(); // never read: pongs pile up on the server
+    const ping = JSON.stringify({ type: 'ping' });
+    let sent = 0;
+    // Replies to this many pings (~60 bytes each) are far more than the kernel's socket buffers
+    // plus the server's 1 MiB limit; an unbounded server would still hold every one.
+    while (serverSide!.readyState === 1 /* OPEN */ && c.ws.readyState === 1 && sent < 1_000_000) {
+      for (let i = 0; i < 2000; i++) c.ws.send(ping);
+      sent += 2000;
+      await new Promise((res) => setImmediate(res));
+    }
+    assert.notEqual(serverSide!.readyState, 1, `the server still holds the socket open after ${sent} unread pings`);
+    c.ws.resume();
+    const { code, reason } = await closed;
+    // 1008 with the reason once the client reads up to the close frame; 1006 if the server had to cut it off.
+    assert.ok(code === 1008 || code === 1006, `close code ${code}`);
+    if (code === 1008) assert.equal(reason, 'client is not reading');
+    await eventually('the server to drop the socket', async () => wss.clients.size === 0, 60_000);
   });
 });
 

@@ -93,3 +93,29 @@ test('NDJSON: a complete line over 64 KiB (counted in UTF-8 bytes) is refused, l
   const fine = JSON.stringify('1'.repeat(60_000));
   assert.equal((await collect(`${fine}\n`, ndjson)).length, 1);
 });
+
+test('a body the client already closed fails the upload at once (400), never waits forever', async () => {
+  const drain = async (body: Readable, opts: Parameters<typeof uploadRows>[1]) => {
+    const rows = [];
+    for await (const r of uploadRows(body, opts)) rows.push(r);
+    return rows;
+  };
+  const closed = (e: ApiError) => e instanceof ApiError && e.statusCode === 400 && e.code === 'invalid_upload' && /closed the upload/.test(e.message);
+  for (const opts of [csv, ndjson]) {
+    // Destroyed before the parser starts (the client dropped while the handler waited for a DB connection).
+    const gone = new Readable({ read() {} });
+    gone.push('phone\n');
+    gone.destroy();
+    await new Promise((r) => setImmediate(r)); // its 'close' has been emitted: nobody will hear it again
+    await assert.rejects(drain(gone, opts), closed);
+    // Closed (no error) part-way through: 'close' without 'end'.
+    const midway = new Readable({ read() {} });
+    midway.push(opts.format === 'csv' ? 'phone\n1\n' : '"1"\n');
+    setImmediate(() => midway.destroy());
+    await assert.rejects(drain(midway, opts), closed);
+  }
+  // An already-ended empty body is an empty upload, not a hang.
+  const ended = Readable.from([]);
+  for await (const _ of ended); // consume to 'end'
+  assert.deepEqual(await drain(ended, ndjson), []);
+});
