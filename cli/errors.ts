@@ -36,6 +36,8 @@ function stackHint(): string {
 
 /** Prints a failure as one line and exits: 2 for bad input, 1 for anything else. */
 export function fail(err: unknown): never {
+  // The reader went away (`phonebatch export … | head`): not an error of ours.
+  if ((err as NodeJS.ErrnoException)?.code === 'EPIPE') process.exit(0);
   let msg: string;
   let code = 1;
   if (err instanceof SpecError) {

