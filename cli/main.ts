@@ -32,6 +32,12 @@ const region = (flag: string) => (v: string) => {
   return r;
 };
 
+/** Batch ids are UUIDs, case-insensitive (lower-cased as the API does), checked before any server is contacted. */
+const batchId = (v: string) => {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) throw new InvalidArgumentError(`<batch> must be a batch id (UUID), got "${v}"`);
+  return v.toLowerCase();
+};
+
 program
   .command('check')
   .description('Validate raw fields without a server; prints one JSON object per number found.')
@@ -85,13 +91,12 @@ program
 program
   .command('export')
   .description('Stream a batch\'s results to stdout.')
-  .argument('<batch>', 'batch id')
+  .argument('<batch>', 'batch id (UUID)', batchId)
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
   .option('--valid-only', 'only valid numbers')
   .action(async (batch: string, o) => {
     const { exportNumbers, getBatch } = await import('../db/batches.ts');
     const { getPool, closePools } = await import('../db/pool.ts');
-    if (!/^[0-9a-f-]{36}$/i.test(batch)) throw new UsageError(`<batch>: "${batch}" is not a batch id (UUID)`);
     const pool = getPool(loadConfig().databaseUrl);
     if (!(await getBatch(pool, batch))) throw new UsageError(`<batch>: no batch ${batch}`);
     await exportNumbers(pool, batch, o.format, process.stdout, o.validOnly ? { valid: true } : {});
@@ -101,7 +106,7 @@ program
 program
   .command('status')
   .description('Print a batch\'s status and counts as JSON.')
-  .argument('<batch>', 'batch id')
+  .argument('<batch>', 'batch id (UUID)', batchId)
   .action(async (batch: string) => {
     const { getBatch } = await import('../db/batches.ts');
     const { getPool, closePools } = await import('../db/pool.ts');
@@ -114,7 +119,7 @@ program
 program
   .command('cancel')
   .description('Cancel a running batch.')
-  .argument('<batch>', 'batch id')
+  .argument('<batch>', 'batch id (UUID)', batchId)
   .action(async (batch: string) => {
     const { connectClient, cancelBatch } = await import('../workflows/client.ts');
     const client = await connectClient(loadConfig());

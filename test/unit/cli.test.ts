@@ -66,3 +66,11 @@ test('region flags follow the core: case-insensitive, UK means GB, unknown regio
   assert.notEqual(seed.status, 0);
   assert.match(seed.stderr, /--seed \(generate\.seed\)/);
 });
+
+test('export, status and cancel refuse a batch id that is not a UUID before contacting any server', () => {
+  for (const cmd of ['export', 'status', 'cancel']) {
+    const r = run([cmd, 'batch-7']);
+    assert.notEqual(r.status, 0, cmd);
+    assert.match(r.stderr, /<batch> must be a batch id \(UUID\), got "batch-7"/, cmd);
+  }
+});
