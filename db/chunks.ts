@@ -2,7 +2,7 @@
  * Exactly-once chunk writes. A chunk's rows go in with COPY, in the same transaction as the
  * chunk's ledger row (batch_chunks). A retry, or an attempt that overlaps another (Temporal
  * activities run at least once), blocks on the ledger key until the first commits, then
- * finds it taken and writes nothing. See shared/cases/operational.md O2, O3, O6.
+ * finds it taken and writes nothing (docs/architecture.md: O2, O3, O6, O9).
  */
 import type pg from 'pg';
 import { Readable } from 'node:stream';
@@ -83,6 +83,66 @@ export async function storedCounts(pool: pg.Pool, batchId: string): Promise<Chun
   );
   const row = r.rows[0];
   return { rows: Number(row.rows), valid: Number(row.valid), invalid: Number(row.invalid) };
+}
+
+/** How a batch is cut into chunks: chunk `c` holds input rows [c·chunkSize, min(total, (c+1)·chunkSize)). */
+export interface ChunkPlan {
+  total: number;
+  chunkSize: number;
+  chunks: number;
+}
+
+/** What {@link checkLedger} found. */
+export interface LedgerCheck {
+  /** Counts summed over the committed chunks (as {@link storedCounts}). */
+  counts: ChunkCounts;
+  /** Chunks of the plan with no ledger row, as half-open ranges [first, end), ascending. */
+  missing: Array<[number, number]>;
+  /**
+   * What cannot be repaired by re-running chunks, or null: a ledger row whose row count differs
+   * from the plan's, a chunk outside the plan, or stored numbers that differ from the ledger's sum
+   * (a chunk's rows and its ledger row commit together, so these mean rows were changed outside
+   * the write path).
+   */
+  mismatch: string | null;
+}
+
+/**
+ * Checks that the chunk ledger covers the plan and that the stored numbers match it, before a
+ * batch may be marked succeeded (docs/architecture.md, O9). A commit acknowledged to the worker
+ * can still vanish in a database crash (e.g. with `synchronous_commit=off`); its chunk then shows
+ * up here as missing and is safe to re-run, because the ledger row vanished with its rows.
+ * Cost: one scan of the batch's numbers (its primary-key range), plus the ledger.
+ */
+export async function checkLedger(pool: pg.Pool, batchId: string, plan: ChunkPlan): Promise<LedgerCheck> {
+  const ledger = await pool.query<{ chunk: number; rows: number }>(
+    'SELECT chunk, rows FROM batch_chunks WHERE batch_id = $1 ORDER BY chunk',
+    [batchId],
+  );
+  const counts = await storedCounts(pool, batchId);
+  const missing: Array<[number, number]> = [];
+  let expected = 0;
+  let mismatch: string | null = null;
+  const expectRows = (c: number) => Math.min(plan.chunkSize, plan.total - c * plan.chunkSize);
+  for (const { chunk, rows } of ledger.rows) {
+    if (chunk >= plan.chunks) {
+      mismatch ??= `ledger holds chunk ${chunk}, outside the plan's ${plan.chunks} chunks`;
+      continue;
+    }
+    if (chunk > expected) missing.push([expected, chunk]);
+    expected = chunk + 1;
+    if (rows !== expectRows(chunk)) mismatch ??= `chunk ${chunk}: ledger says ${rows} rows, the plan ${expectRows(chunk)}`;
+  }
+  if (expected < plan.chunks) missing.push([expected, plan.chunks]);
+  if (!mismatch) {
+    const r = await pool.query<{ n: string }>('SELECT count(*)::bigint AS n FROM numbers WHERE batch_id = $1', [batchId]);
+    const stored = Number(r.rows[0]!.n);
+    // Every result row is valid or invalid: the ledger's valid + invalid is the rows it wrote.
+    if (stored !== counts.valid + counts.invalid) {
+      mismatch = `${stored} numbers stored but the committed chunks wrote ${counts.valid + counts.invalid}`;
+    }
+  }
+  return { counts, missing, mismatch };
 }
 
 /** Escapes a value for COPY text format; null/undefined become `\N`. */

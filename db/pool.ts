@@ -30,7 +30,7 @@ export async function closePools(): Promise<void> {
 /**
  * Runs `fn` in a transaction on one pooled client: COMMIT when it resolves, ROLLBACK when it
  * throws (the error is rethrown). A client that failed is discarded rather than returned, so a
- * half-finished COPY never leaks into the pool (operational case O6).
+ * half-finished COPY never leaks into the pool (docs/architecture.md, O6).
  */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

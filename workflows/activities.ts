@@ -1,20 +1,21 @@
 /**
  * Activities of the PhoneBatch workflow. Each is idempotent: a retry, or an attempt that
  * overlaps a timed-out one, leaves exactly the rows one successful attempt would (chunk
- * ledger, db/chunks.ts). processSlice heartbeats after every chunk with resumable details and
- * stops at a chunk boundary when cancelled.
+ * ledger, db/chunks.ts). processSlice heartbeats after every chunk and stops at a chunk
+ * boundary when cancelled; which chunks are done is read from the ledger, never from heartbeats.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { assertBatchSpec, SpecError, type BatchSpec } from '../spec/batch-spec.ts';
 import { createBatch, copyInputsFromBatch, countInputs, finishBatch as finishBatchRow, loadInputs, markRunning, readInputs } from '../db/batches.ts';
-import { committedChunk, copyText, GENERATED_COLUMNS, storedCounts, writeChunk, type ChunkCounts } from '../db/chunks.ts';
+import { checkLedger, committedChunk, copyText, GENERATED_COLUMNS, storedCounts, writeChunk, type ChunkCounts, type LedgerCheck } from '../db/chunks.ts';
 import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
 import { validateField } from '../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import type {
   FinishBatchInput,
+  FinishBatchResult,
   PrepareBatchInput,
   PreparedBatch,
   ProcessSliceInput,
@@ -112,39 +113,58 @@ export function createActivities({ pool }: ActivityDeps) {
     },
 
     /**
-     * Builds and writes chunks [firstChunk, endChunk). Resumes from the last heartbeat's
-     * `nextChunk`; chunks already in the ledger are skipped (heartbeats lag, so this matters).
-     * Throws CancelledFailure at a chunk boundary when cancelled; a chunk being written when
-     * cancellation arrives is rolled back whole.
+     * Builds and writes chunks [firstChunk, endChunk). Every chunk is looked up in the ledger
+     * first and skipped only if the ledger holds it: heartbeat details are never trusted to skip
+     * one, because they lag, and because a commit the worker saw can still be lost in a database
+     * crash (O3, O9). Throws CancelledFailure at a chunk boundary when cancelled; a chunk being
+     * written when cancellation arrives is rolled back whole.
      */
     async processSlice(input: ProcessSliceInput): Promise<SliceResult> {
       const ctx = Context.current();
       const info = ctx.info;
       const signal = ctx.cancellationSignal;
-      const details = info.heartbeatDetails as SliceHeartbeat | undefined;
-      const resume = details && details.nextChunk > input.firstChunk && details.nextChunk <= input.endChunk ? details : undefined;
-      const acc: SliceResult = resume ? { rows: resume.rows, valid: resume.valid, invalid: resume.invalid } : { rows: 0, valid: 0, invalid: 0 };
+      const acc: SliceResult = { rows: 0, valid: 0, invalid: 0 };
       // Stop before the server's deadline for this attempt: past it a retry may already run (O2).
       const deadline = info.currentAttemptScheduledTimestampMs + (info.startToCloseTimeoutMs || Infinity);
 
-      for (let chunk = resume?.nextChunk ?? input.firstChunk; chunk < input.endChunk; chunk++) {
+      for (let chunk = input.firstChunk; chunk < input.endChunk; chunk++) {
         if (signal.aborted) throw signal.reason;
         if (Date.now() > deadline - 1000) throw ApplicationFailure.retryable('attempt deadline reached', 'DeadlineReached');
         const done = await committedChunk(pool, input.batchId, chunk);
-        const counts = done ?? (await buildAndWriteChunk(pool, input, chunk, signal, () => ctx.heartbeat({ nextChunk: chunk, ...acc })));
+        const counts = done ?? (await buildAndWriteChunk(pool, input, chunk, signal, () => ctx.heartbeat({ chunk })));
         acc.rows += counts.rows;
         acc.valid += counts.valid;
         acc.invalid += counts.invalid;
-        ctx.heartbeat({ nextChunk: chunk + 1, ...acc } satisfies SliceHeartbeat);
+        ctx.heartbeat({ chunk: chunk + 1 } satisfies SliceHeartbeat);
       }
       return acc;
     },
 
-    /** Records the final status with counts recomputed from the chunk ledger; returns them. */
-    async finishBatch(input: FinishBatchInput): Promise<{ processed: number; valid: number; invalid: number }> {
-      await finishBatchRow(pool, input.batchId, input.status, input.error);
+    /**
+     * Records the final status with counts recomputed from the chunk ledger; returns them.
+     * Asked to succeed, it first checks the ledger against the plan (db/chunks.ts checkLedger):
+     * chunks the ledger lacks are returned in `missing` and nothing is recorded, so the workflow
+     * re-runs them and asks again; rows that disagree with the ledger throw a non-retryable
+     * `LedgerMismatch`. A batch is therefore never marked succeeded short (O9).
+     */
+    async finishBatch(input: FinishBatchInput): Promise<FinishBatchResult> {
+      if (input.status === 'succeeded') {
+        const ctx = Context.current();
+        // The check scans the batch's rows (seconds for 10 M): keep the heartbeat going meanwhile.
+        const beat = setInterval(() => ctx.heartbeat(), 1000);
+        let check: LedgerCheck;
+        try {
+          check = await checkLedger(pool, input.batchId, input.plan);
+        } finally {
+          clearInterval(beat);
+        }
+        const counts = { processed: check.counts.rows, valid: check.counts.valid, invalid: check.counts.invalid };
+        if (check.mismatch) throw ApplicationFailure.nonRetryable(`stored rows disagree with the chunk ledger: ${check.mismatch}`, 'LedgerMismatch');
+        if (check.missing.length) return { ...counts, missing: check.missing };
+      }
+      await finishBatchRow(pool, input.batchId, input.status, input.status === 'succeeded' ? undefined : input.error);
       const c = await storedCounts(pool, input.batchId);
-      return { processed: c.rows, valid: c.valid, invalid: c.invalid };
+      return { processed: c.rows, valid: c.valid, invalid: c.invalid, missing: [] };
     },
   };
 }

@@ -82,13 +82,26 @@ export interface ProcessSliceInput {
   endChunk: number;
 }
 
-/** Heartbeat details of processSlice: resume point plus counts of chunks already done. */
-export interface SliceHeartbeat extends SliceResult {
-  nextChunk: number;
+/**
+ * Heartbeat details of processSlice: the chunk it is at, for people reading the workflow's
+ * history. Never read back to skip work: only the chunk ledger says a chunk is done (O9).
+ */
+export interface SliceHeartbeat {
+  chunk: number;
 }
 
-export interface FinishBatchInput {
-  batchId: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
-  error?: string;
+export type FinishBatchInput =
+  | { batchId: string; status: 'succeeded'; /** The plan the ledger must cover. */ plan: PreparedBatch }
+  | { batchId: string; status: 'failed' | 'cancelled'; error?: string };
+
+/** Counts from the chunk ledger, and what it lacks. */
+export interface FinishBatchResult {
+  processed: number;
+  valid: number;
+  invalid: number;
+  /**
+   * Chunk ranges [first, end) of the plan the ledger does not hold. Non-empty only for
+   * `succeeded`, and then nothing was recorded: re-run them and finish again.
+   */
+  missing: Array<[number, number]>;
 }

@@ -10,6 +10,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -43,8 +44,10 @@ const { processSlice } = proxyActivities<Activities>({
 });
 
 const { finishBatch } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '10s' },
+  // Checking the ledger scans the batch's rows (seconds per 10 M); the heartbeat still catches a lost worker.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['LedgerMismatch'] },
 });
 
 /**
@@ -52,6 +55,13 @@ const { finishBatch } = proxyActivities<Activities>({
  * below the 10,240-event warning; a 100 M-row batch (2,000 slices) takes five runs.
  */
 const MAX_SLICES_PER_RUN = 400;
+
+/**
+ * Times the ledger may come back short before the batch fails instead: each round re-runs
+ * only the chunks missing after a database crash, so more than a few means the database keeps
+ * losing commits.
+ */
+const MAX_REPAIR_ROUNDS = 5;
 
 export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promise<BatchProgress> {
   const progress: BatchProgress = {
@@ -91,6 +101,13 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     };
+    /** Runs chunks [first, end) as slices of `perSlice`, at most `parallelism` in flight. */
+    const runChunks = async (first: number, end: number) => {
+      for (let c = first; c < end; c += perSlice) {
+        while (inFlight.size >= parallelism) await Promise.race(inFlight);
+        launch(c, Math.min(end, c + perSlice));
+      }
+    };
 
     while (next < prepared.chunks) {
       if (startedThisRun >= (input.maxSlicesPerRun ?? MAX_SLICES_PER_RUN) || workflowInfo().continueAsNewSuggested) break;
@@ -109,8 +126,26 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
       });
     }
 
-    progress.phase = 'finalizing';
-    Object.assign(progress, await finishBatch({ batchId: input.batchId, status: 'succeeded' }));
+    // Succeed only once the ledger covers the plan (O9): chunks lost after their commit was
+    // acknowledged (a database crash) are re-run, which the ledger makes safe.
+    for (let round = 0; ; round++) {
+      progress.phase = 'finalizing';
+      const r = await finishBatch({ batchId: input.batchId, status: 'succeeded', plan: prepared });
+      progress.processed = r.processed;
+      progress.valid = r.valid;
+      progress.invalid = r.invalid;
+      // A result recorded before finishBatch returned `missing` (a workflow that ran across the upgrade) has none.
+      const missing = r.missing ?? [];
+      if (!missing.length) break;
+      const ranges = missing.slice(0, 10).map(([a, b]) => (b - a > 1 ? `${a}–${b - 1}` : `${a}`)).join(', ') + (missing.length > 10 ? ', …' : '');
+      if (round >= MAX_REPAIR_ROUNDS) {
+        throw ApplicationFailure.nonRetryable(`chunks ${ranges} still missing from the ledger after ${round} re-runs`, 'ChunksMissing');
+      }
+      log.warn('chunk ledger is short of the plan; re-running the missing chunks', { batchId: input.batchId, chunks: ranges, round: round + 1 });
+      progress.phase = 'running';
+      for (const [a, b] of missing) await runChunks(a, b);
+      await Promise.all(inFlight);
+    }
     progress.phase = 'succeeded';
     return { ...progress };
   } catch (err) {
@@ -123,7 +158,7 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     const stored = await CancellationScope.nonCancellable(() =>
       finishBatch({ batchId: input.batchId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? undefined : message }),
     );
-    Object.assign(progress, stored, { phase: cancelled ? 'cancelled' : 'failed' });
+    Object.assign(progress, { processed: stored.processed, valid: stored.valid, invalid: stored.invalid, phase: cancelled ? 'cancelled' : 'failed' });
     if (cancelled) throw err;
     // Surface the activity's own failure type (e.g. SpecError) as the workflow's failure.
     const root = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;

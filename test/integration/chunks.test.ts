@@ -1,12 +1,13 @@
 /**
- * Exactly-once chunk writes against a real PostgreSQL (operational cases O2, O3, O6).
+ * Exactly-once chunk writes and the ledger check against a real PostgreSQL (operational cases
+ * O2, O3, O6, O9 in docs/architecture.md).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
 import { getPool, closePools } from '../../db/pool.ts';
-import { writeChunk, storedCounts } from '../../db/chunks.ts';
+import { checkLedger, writeChunk, storedCounts } from '../../db/chunks.ts';
 import type pg from 'pg';
 
 let server: RunningPostgres;
@@ -136,4 +137,50 @@ test('the server dropping a checked-out connection rejects the query and does no
   await new Promise((r) => setTimeout(r, 200)); // any late 'error' event would crash us here
   const ok = await pool.query('SELECT 1 AS ok');
   assert.equal(ok.rows[0].ok, 1);
+});
+
+/** Writes chunks of a plan of `total` rows in chunks of `size`, except those in `skip`. */
+async function writePlan(id: string, total: number, size: number, skip: number[] = []): Promise<void> {
+  for (let c = 0; c * size < total; c++) {
+    if (skip.includes(c)) continue;
+    const n = Math.min(size, total - c * size);
+    await writeChunk(pool, { batchId: id, chunk: c, rows: n, valid: n, invalid: 0, blocks: rows(id, c * size, c * size + n) });
+  }
+}
+
+test('O9: the ledger check passes a batch whose every chunk is stored', async () => {
+  const id = randomUUID();
+  await writePlan(id, 10_500, 1000);
+  const check = await checkLedger(pool, id, { total: 10_500, chunkSize: 1000, chunks: 11 });
+  assert.deepEqual(check, { counts: { rows: 10_500, valid: 10_500, invalid: 0 }, missing: [], mismatch: null });
+});
+
+test('O9: chunks lost from the ledger come back as ranges to re-run, first, middle and last', async () => {
+  const id = randomUUID();
+  await writePlan(id, 10_500, 1000, [0, 4, 5, 10]);
+  const check = await checkLedger(pool, id, { total: 10_500, chunkSize: 1000, chunks: 11 });
+  assert.deepEqual(check.missing, [[0, 1], [4, 6], [10, 11]]);
+  assert.equal(check.mismatch, null);
+  assert.deepEqual(check.counts, { rows: 7000, valid: 7000, invalid: 0 });
+});
+
+test('O9: a batch with no committed chunk is missing all of them', async () => {
+  const check = await checkLedger(pool, randomUUID(), { total: 3000, chunkSize: 1000, chunks: 3 });
+  assert.deepEqual(check.missing, [[0, 3]]);
+});
+
+test('O9: stored numbers that differ from the ledger are a mismatch, not a success', async () => {
+  const id = randomUUID();
+  await writePlan(id, 3000, 1000);
+  await pool.query('DELETE FROM numbers WHERE batch_id = $1 AND seq = 1500', [id]);
+  const check = await checkLedger(pool, id, { total: 3000, chunkSize: 1000, chunks: 3 });
+  assert.equal(check.missing.length, 0);
+  assert.equal(check.mismatch, '2999 numbers stored but the committed chunks wrote 3000');
+});
+
+test('O9: a ledger row whose row count differs from the plan is a mismatch', async () => {
+  const id = randomUUID();
+  await writePlan(id, 3000, 1000);
+  const check = await checkLedger(pool, id, { total: 3000, chunkSize: 1500, chunks: 2 });
+  assert.match(check.mismatch ?? '', /^chunk 0: ledger says 1000 rows, the plan 1500/);
 });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
+import { startPostgres, type RunningPostgres, type StartPostgresOptions } from '../../devstack/postgres.ts';
 import { startTemporal, type RunningTemporal } from '../../devstack/temporal.ts';
 import { spawnWorkerProcess, stopProcess } from '../../devstack/worker.ts';
 import { getPool, closePools } from '../../db/pool.ts';
@@ -35,8 +35,8 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { temporalDbFile?: string } = {}): Promise<Stack> {
-  const [pgSrv, temporal] = await Promise.all([startPostgres(), startTemporal({ dbFile: opts.temporalDbFile })]);
+export async function startStack(opts: { temporalDbFile?: string; postgres?: StartPostgresOptions } = {}): Promise<Stack> {
+  const [pgSrv, temporal] = await Promise.all([startPostgres(opts.postgres), startTemporal({ dbFile: opts.temporalDbFile })]);
   const config: Config = {
     databaseUrl: pgSrv.url,
     temporalAddress: temporal.address,
