@@ -64,7 +64,12 @@ export function selectProtocol(protocols: Set<string>): string | false {
  */
 export class TokenResolver {
   private cache = new Map<string, { id: TokenIdentity | null; until: number }>();
-  constructor(private pool: pg.Pool, private ttlMs = 30_000, private negativeTtlMs = 5_000, private maxEntries = 10_000) {}
+  constructor(
+    private pool: pg.Pool,
+    private ttlMs = 30_000,
+    private negativeTtlMs = 5_000,
+    private maxEntries = 10_000,
+  ) {}
 
   async resolve(token: string): Promise<TokenIdentity | null> {
     const key = createHash('sha256').update(token).digest('base64');

@@ -17,7 +17,8 @@ export interface ApiOptions {
 }
 
 export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions {
-  const num = (v: string | undefined, d: number) => (v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d);
+  const num = (v: string | undefined, d: number) =>
+    v !== undefined && v !== '' && Number.isFinite(Number(v)) ? Number(v) : d;
   return {
     host: env.PHONEBATCH_API_HOST ?? '0.0.0.0',
     port: num(env.PHONEBATCH_API_PORT, 8080),

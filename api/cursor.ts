@@ -20,7 +20,14 @@ export function encodeBatchCursor(c: BatchCursor): string {
 
 export function decodeBatchCursor(cursor: string): BatchCursor {
   const v = decode(cursor);
-  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string' || !PG_TIMESTAMP.test(v[0]) || !UUID.test(v[1])) {
+  if (
+    !Array.isArray(v) ||
+    v.length !== 2 ||
+    typeof v[0] !== 'string' ||
+    typeof v[1] !== 'string' ||
+    !PG_TIMESTAMP.test(v[0]) ||
+    !UUID.test(v[1])
+  ) {
     throw errors.invalidCursor();
   }
   return { createdAt: v[0], id: v[1] };
@@ -32,7 +39,15 @@ export function encodeNumberCursor(c: { seq: number; part: number }): string {
 
 export function decodeNumberCursor(cursor: string): { seq: number; part: number } {
   const v = decode(cursor);
-  if (!Array.isArray(v) || v.length !== 2 || !Number.isSafeInteger(v[0]) || !Number.isSafeInteger(v[1]) || v[0] < 0 || v[1] < 0 || v[1] > 32767) {
+  if (
+    !Array.isArray(v) ||
+    v.length !== 2 ||
+    !Number.isSafeInteger(v[0]) ||
+    !Number.isSafeInteger(v[1]) ||
+    v[0] < 0 ||
+    v[1] < 0 ||
+    v[1] > 32767
+  ) {
     throw errors.invalidCursor();
   }
   return { seq: v[0], part: v[1] };

@@ -40,13 +40,24 @@ export const errors = {
   invalidCursor: () => new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned'),
   invalidUpload: (where: string, reason: string) => new ApiError(400, 'invalid_upload', `body (${where}): ${reason}`),
   unauthorized: () =>
-    new ApiError(401, 'unauthorized', 'authorization: missing, malformed, unknown or revoked API token (use "Authorization: Bearer <token>", or the WebSocket subprotocol "phonebatch.token.<token>")'),
+    new ApiError(
+      401,
+      'unauthorized',
+      'authorization: missing, malformed, unknown or revoked API token (use "Authorization: Bearer <token>", or the WebSocket subprotocol "phonebatch.token.<token>")',
+    ),
   batchNotFound: (id: string) => new ApiError(404, 'not_found', `id: no batch ${id} in this project`),
-  notRunning: (id: string, status: string) => new ApiError(409, 'batch_not_running', `id: batch ${id} is already ${status}`),
-  payloadTooLarge: (limit: number) => new ApiError(413, 'payload_too_large', `body: larger than the ${limit}-byte limit`),
+  notRunning: (id: string, status: string) =>
+    new ApiError(409, 'batch_not_running', `id: batch ${id} is already ${status}`),
+  payloadTooLarge: (limit: number) =>
+    new ApiError(413, 'payload_too_large', `body: larger than the ${limit}-byte limit`),
   unsupportedMediaType: (type: string) =>
-    new ApiError(415, 'unsupported_media_type', `content-type: "${type}" is not accepted (application/json, text/csv, application/x-ndjson)`),
-  rateLimited: (after: string) => new ApiError(429, 'rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
+    new ApiError(
+      415,
+      'unsupported_media_type',
+      `content-type: "${type}" is not accepted (application/json, text/csv, application/x-ndjson)`,
+    ),
+  rateLimited: (after: string) =>
+    new ApiError(429, 'rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
   unavailable: (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable, retry later`),
 };
 
@@ -63,8 +74,15 @@ export interface ErrorBody {
 
 /** Maps any error to the API's error body; unknown errors are 500 (and logged by the caller). */
 export function toErrorBody(err: unknown): ErrorBody {
-  if (err instanceof ApiError) return { code: err.code, message: err.message, statusCode: err.statusCode, ...(err.issues ? { issues: err.issues } : {}) };
-  if (err instanceof SpecError) return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+  if (err instanceof ApiError)
+    return {
+      code: err.code,
+      message: err.message,
+      statusCode: err.statusCode,
+      ...(err.issues ? { issues: err.issues } : {}),
+    };
+  if (err instanceof SpecError)
+    return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
   const e = err as FastifyError & { issues?: SpecIssue[]; validationContext?: string };
   // Schema validation (api/validation.ts attaches field-named issues).
   if (Array.isArray(e?.issues) && e.validationContext) {
@@ -72,13 +90,18 @@ export function toErrorBody(err: unknown): ErrorBody {
   }
   // Postgres data exceptions (class 22) come only from input the checks above let through.
   if (typeof (e as { code?: unknown })?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
-    return { code: 'invalid_request', message: `request: value rejected by the database (${e.message})`, statusCode: 400 };
+    return {
+      code: 'invalid_request',
+      message: `request: value rejected by the database (${e.message})`,
+      statusCode: 400,
+    };
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { code: 'payload_too_large', message: `body: ${e.message}`, statusCode: 413 };
   if (status === 415) return { code: 'unsupported_media_type', message: `content-type: ${e.message}`, statusCode: 415 };
   if (status === 429) return { code: 'rate_limited', message: `authorization: ${e.message}`, statusCode: 429 };
-  if (status >= 400 && status < 500) return { code: 'invalid_request', message: `body: ${e.message}`, statusCode: status };
+  if (status >= 400 && status < 500)
+    return { code: 'invalid_request', message: `body: ${e.message}`, statusCode: status };
   return { code: 'internal', message: 'internal error', statusCode: 500 };
 }
 
@@ -99,7 +122,11 @@ export const ErrorBodySchema = {
     statusCode: { type: 'integer' },
     issues: {
       type: 'array',
-      items: { type: 'object', required: ['field', 'reason'], properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['field', 'reason'],
+        properties: { field: { type: 'string' }, reason: { type: 'string' } },
+      },
     },
   },
 } as const;

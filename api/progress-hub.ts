@@ -168,7 +168,14 @@ export class ProgressHub {
   /** Follows a batch started through this replica right away (no wait for the next listing). */
   track(b: { id: string; project: string; operation: string; createdAt?: Date }): void {
     if (this.followed.has(b.id) || this.done.has(b.id)) return;
-    this.followed.set(b.id, { id: b.id, project: b.project, operation: b.operation, createdAt: b.createdAt ?? new Date(), inFlight: false, misses: 0 });
+    this.followed.set(b.id, {
+      id: b.id,
+      project: b.project,
+      operation: b.operation,
+      createdAt: b.createdAt ?? new Date(),
+      inFlight: false,
+      misses: 0,
+    });
   }
 
   /** The project's unfinished batches with their live progress (for `active_tasks`). */
@@ -251,7 +258,14 @@ export class ProgressHub {
     for (const r of rows) {
       listed.add(r.id);
       if (!this.followed.has(r.id) && !this.done.has(r.id)) {
-        this.followed.set(r.id, { id: r.id, project: r.project, operation: r.operation, createdAt: r.createdAt, inFlight: false, misses: 0 });
+        this.followed.set(r.id, {
+          id: r.id,
+          project: r.project,
+          operation: r.operation,
+          createdAt: r.createdAt,
+          inFlight: false,
+          misses: 0,
+        });
       }
     }
     // Followed but no longer unfinished in the table: it ended between two queries.

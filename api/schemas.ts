@@ -12,8 +12,17 @@ const Region = GenerateSpecSchema.properties.region;
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Batch id (UUID).' }) });
 export type IdParams = Static<typeof IdParams>;
 
-const Limit = Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (1–1000, default 100).' });
-const Cursor = Type.String({ maxLength: 512, pattern: '^[A-Za-z0-9_-]+$', description: 'nextCursor of the previous page.' });
+const Limit = Type.Integer({
+  minimum: 1,
+  maximum: 1000,
+  default: 100,
+  description: 'Page size (1–1000, default 100).',
+});
+const Cursor = Type.String({
+  maxLength: 512,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'nextCursor of the previous page.',
+});
 const BoolQuery = Type.Boolean({ description: 'true or false.' });
 
 export const BatchStatusSchema = Type.Union(
@@ -31,15 +40,25 @@ export type ListBatchesQuery = Static<typeof ListBatchesQuery>;
 
 export const CreateBatchQuery = Type.Object({
   defaultRegion: Type.Optional(Region),
-  column: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with the raw phone field.' })),
-  regionColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with each row\'s default region.' })),
+  column: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with the raw phone field.' }),
+  ),
+  regionColumn: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: "Upload only: CSV column with each row's default region.",
+    }),
+  ),
 });
 export type CreateBatchQuery = Static<typeof CreateBatchQuery>;
 
 export const NumbersQuery = Type.Object({
   valid: Type.Optional(BoolQuery),
   type: Type.Optional(NumberTypeSchema),
-  region: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'Region the number belongs to (ISO 3166-1 alpha-2).' })),
+  region: Type.Optional(
+    Type.String({ pattern: '^[A-Z]{2}$', description: 'Region the number belongs to (ISO 3166-1 alpha-2).' }),
+  ),
   limit: Type.Optional(Limit),
   cursor: Type.Optional(Cursor),
 });
@@ -53,7 +72,11 @@ export type ExportQuery = Static<typeof ExportQuery>;
 
 export const ValidateBody = Type.Object(
   {
-    numbers: Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: 1000, description: 'Raw fields (each may hold several numbers).' }),
+    numbers: Type.Array(Type.String({ maxLength: 1024 }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'Raw fields (each may hold several numbers).',
+    }),
     defaultRegion: Type.Optional(Region),
   },
   { additionalProperties: false },
@@ -99,7 +122,9 @@ export const ProgressView = Type.Object({
   processed: Type.Integer(),
   valid: Type.Integer(),
   invalid: Type.Integer(),
-  source: Type.Union([Type.Literal('workflow'), Type.Literal('database')], { description: 'workflow: live query; database: the batch has finished.' }),
+  source: Type.Union([Type.Literal('workflow'), Type.Literal('database')], {
+    description: 'workflow: live query; database: the batch has finished.',
+  }),
 });
 
 const NullableBool = Type.Union([Type.Boolean(), Type.Null()]);
@@ -124,23 +149,32 @@ export const NumberView = Type.Object({
 export const NumberPage = Type.Object({ items: Type.Array(NumberView), nextCursor: Nullable(Type.String()) });
 
 /** One number found, exactly as `phonebatch check` prints it. */
-export const CheckLine = Type.Object({
-  line: Type.Integer({ description: '1-based position of the raw field in `numbers`.' }),
-  index: Type.Integer({ description: 'Position of the number within the field.' }),
-  input: Type.String(),
-  valid: Type.Boolean(),
-  possible: Type.Boolean(),
-  ...resultFields,
-}, { additionalProperties: true });
+export const CheckLine = Type.Object(
+  {
+    line: Type.Integer({ description: '1-based position of the raw field in `numbers`.' }),
+    index: Type.Integer({ description: 'Position of the number within the field.' }),
+    input: Type.String(),
+    valid: Type.Boolean(),
+    possible: Type.Boolean(),
+    ...resultFields,
+  },
+  { additionalProperties: true },
+);
 export const ValidateResponse = Type.Object({ results: Type.Array(CheckLine), libraryVersion: Type.String() });
 
 /** Spec body: documented with the shared schema, checked by assertBatchSpec in the handler. */
 export const CreateBatchBody = {
   content: {
     'application/json': { schema: BatchSpecSchema },
-    'text/csv': { schema: { type: 'string', format: 'binary', description: 'Validate upload: CSV with a header row.' } },
+    'text/csv': {
+      schema: { type: 'string', format: 'binary', description: 'Validate upload: CSV with a header row.' },
+    },
     'application/x-ndjson': {
-      schema: { type: 'string', format: 'binary', description: 'Validate upload: one JSON string or {"phone","defaultRegion"} per line.' },
+      schema: {
+        type: 'string',
+        format: 'binary',
+        description: 'Validate upload: one JSON string or {"phone","defaultRegion"} per line.',
+      },
     },
   },
 };

@@ -62,7 +62,11 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({ code: 'route_not_found', message: `path: no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 });
+    void reply.code(404).send({
+      code: 'route_not_found',
+      message: `path: no route ${req.method} ${req.url.split('?')[0]}`,
+      statusCode: 404,
+    });
   });
   // Streamed uploads: the handler reads the raw body (api/upload.ts), never buffered here.
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_req, payload, done) => done(null, payload));
@@ -75,7 +79,15 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
         version: '1.0.0',
         description: `Bulk phone-number generation and validation. libphonenumber-js ${LIBPHONENUMBER_VERSION} (/max metadata). WebSockets: /ws/ and /ws/tasks/ (see docs/api.md).`,
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API token from `phonebatch token create --project NAME`.' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'API token from `phonebatch token create --project NAME`.',
+          },
+        },
+      },
       tags: [{ name: 'batches' }, { name: 'numbers' }, { name: 'validate' }, { name: 'operations' }],
     },
   });

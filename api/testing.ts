@@ -15,7 +15,14 @@ export interface HttpResult {
 export async function http(
   base: string,
   path: string,
-  opts: { method?: string; token?: string; body?: unknown; raw?: BodyInit; contentType?: string; headers?: Record<string, string> } = {},
+  opts: {
+    method?: string;
+    token?: string;
+    body?: unknown;
+    raw?: BodyInit;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpResult> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -27,7 +34,12 @@ export async function http(
     body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     headers['content-type'] = opts.contentType ?? 'application/json';
   }
-  const res = await fetch(base + path, { method: opts.method ?? 'GET', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+  const res = await fetch(base + path, {
+    method: opts.method ?? 'GET',
+    headers,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
   const text = await res.text();
   let json: any;
   try {
@@ -59,7 +71,11 @@ export function openWs(
 ): Promise<WsClient> {
   const auth = opts.auth ?? 'header';
   const protocols = auth === 'protocol' && token ? [WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + token] : undefined;
-  const ws = new WebSocket(url, protocols, auth === 'header' && token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  const ws = new WebSocket(
+    url,
+    protocols,
+    auth === 'header' && token ? { headers: { authorization: `Bearer ${token}` } } : {},
+  );
   const messages: any[] = [];
   const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
   ws.on('message', (data) => {
@@ -89,7 +105,15 @@ export function openWs(
           const hit = messages.find(pred);
           if (hit) return Promise.resolve(hit);
           return new Promise((res, rej) => {
-            const t = setTimeout(() => rej(new Error(`no matching WebSocket message within ${timeoutMs} ms; got types ${messages.map((x) => x.type).join(',')}`)), timeoutMs);
+            const t = setTimeout(
+              () =>
+                rej(
+                  new Error(
+                    `no matching WebSocket message within ${timeoutMs} ms; got types ${messages.map((x) => x.type).join(',')}`,
+                  ),
+                ),
+              timeoutMs,
+            );
             waiters.push({ pred, resolve: (m) => (clearTimeout(t), res(m)) });
           });
         },

@@ -21,7 +21,6 @@ export interface UploadOptions {
   regionColumn?: string;
 }
 
-
 /** Counts bytes and fails with 413 past the limit. */
 function byteLimit(limit: number): Transform {
   let n = 0;
@@ -97,7 +96,9 @@ async function* csvRows(input: Readable, opts: UploadOptions): AsyncGenerator<In
     yield* csvInputRows(input, opts);
   } catch (err) {
     if (err instanceof CsvInputError) {
-      throw err.option ? new ApiError(400, 'invalid_upload', `querystring.${err.option}: ${err.message}`) : errors.invalidUpload(err.where, err.message);
+      throw err.option
+        ? new ApiError(400, 'invalid_upload', `querystring.${err.option}: ${err.message}`)
+        : errors.invalidUpload(err.where, err.message);
     }
     throw err;
   }
@@ -130,8 +131,10 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<InputRow> {
       raw = o.phone ?? o.raw ?? o.number;
       region = o.defaultRegion ?? o.region ?? o.country ?? null;
     }
-    if (typeof raw !== 'string') throw errors.invalidUpload(`line ${line}`, 'expected a JSON string or an object with a string "phone"');
-    if (region !== null && typeof region !== 'string') throw errors.invalidUpload(`line ${line}`, '"defaultRegion" must be a string');
+    if (typeof raw !== 'string')
+      throw errors.invalidUpload(`line ${line}`, 'expected a JSON string or an object with a string "phone"');
+    if (region !== null && typeof region !== 'string')
+      throw errors.invalidUpload(`line ${line}`, '"defaultRegion" must be a string');
     checkText(raw, `line ${line}`, 'the phone field');
     if (region) checkText(region, `line ${line}`, 'the region field');
     return { raw, defaultRegion: (region as string | null)?.trim() || null };
@@ -141,7 +144,8 @@ async function* ndjsonRows(input: Readable): AsyncGenerator<InputRow> {
     const parts = text.split('\n');
     carry = parts.pop()!;
     // Every line, complete or not, is bounded in bytes (UTF-8), the same limit as a CSV record.
-    if (Buffer.byteLength(carry) > MAX_RECORD_BYTES) throw errors.invalidUpload(`line ${line + parts.length + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
+    if (Buffer.byteLength(carry) > MAX_RECORD_BYTES)
+      throw errors.invalidUpload(`line ${line + parts.length + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);
     for (let k = 0; k < parts.length; k++) {
       if (parts[k]!.length > MAX_RECORD_BYTES / 4 && Buffer.byteLength(parts[k]!) > MAX_RECORD_BYTES) {
         throw errors.invalidUpload(`line ${line + k + 1}`, `longer than ${MAX_RECORD_BYTES} bytes`);

@@ -53,7 +53,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const uuidKeys = convert ? uuidProperties(schema) : [];
   return (data: unknown) => {
     const value = convert ? Value.Convert(schema, data) : data;
-    if (Value.Check(schema, value)) return { value: uuidKeys.length ? lowerUuids(value as Record<string, unknown>, uuidKeys) : value };
+    if (Value.Check(schema, value))
+      return { value: uuidKeys.length ? lowerUuids(value as Record<string, unknown>, uuidKeys) : value };
     return { error: new RequestValidationError(schemaIssues(schema, value, prefix)) };
   };
 };

@@ -127,7 +127,9 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
     if (msg.type === 'task_progress' && socket.bufferedAmount > SLOW_CLIENT_BYTES) return;
     enqueue(() => send(msg.type, json));
   });
-  enqueue(async () => reply({ type: 'active_tasks', tasks: await deps.hub.activeTasks(project), timestamp: new Date().toISOString() }));
+  enqueue(async () =>
+    reply({ type: 'active_tasks', tasks: await deps.hub.activeTasks(project), timestamp: new Date().toISOString() }),
+  );
 }
 
 function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): number {
@@ -167,7 +169,8 @@ async function handleMessage(
     case 'get_task_status': {
       const id = taskId();
       const task = await deps.hub.taskStatus(project, id);
-      if (!task) reply({ type: 'error', code: 'not_found', message: `task_id: no task ${id} in this project`, task_id: id });
+      if (!task)
+        reply({ type: 'error', code: 'not_found', message: `task_id: no task ${id} in this project`, task_id: id });
       else reply({ type: 'task_status', task, timestamp: new Date().toISOString() });
       return;
     }

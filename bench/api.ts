@@ -37,9 +37,15 @@ async function main(): Promise<void> {
     const token = (await createToken(stack.pool, 'bench')).token;
     api = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api/main.ts')], {
       env: {
-        ...process.env, PHONEBATCH_DATABASE_URL: stack.config.databaseUrl, TEMPORAL_ADDRESS: stack.config.temporalAddress,
-        PHONEBATCH_TASK_QUEUE: stack.config.taskQueue, PHONEBATCH_API_HOST: '127.0.0.1', PHONEBATCH_API_PORT: '0',
-        PHONEBATCH_API_PRINT_PORT: '1', PHONEBATCH_API_RATE_LIMIT: '1000000', LOG_LEVEL: 'warn',
+        ...process.env,
+        PHONEBATCH_DATABASE_URL: stack.config.databaseUrl,
+        TEMPORAL_ADDRESS: stack.config.temporalAddress,
+        PHONEBATCH_TASK_QUEUE: stack.config.taskQueue,
+        PHONEBATCH_API_HOST: '127.0.0.1',
+        PHONEBATCH_API_PORT: '0',
+        PHONEBATCH_API_PRINT_PORT: '1',
+        PHONEBATCH_API_RATE_LIMIT: '1000000',
+        LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -57,12 +63,20 @@ async function main(): Promise<void> {
     // 1,000 clients, connected in waves of 100.
     const t0 = performance.now();
     for (let i = 0; i < CLIENTS; i += 100) {
-      clients.push(...(await Promise.all(Array.from({ length: Math.min(100, CLIENTS - i) }, () => openWs(`ws://127.0.0.1:${port}/ws/tasks/`, token)))));
+      clients.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(100, CLIENTS - i) }, () => openWs(`ws://127.0.0.1:${port}/ws/tasks/`, token)),
+        )),
+      );
     }
     await Promise.all(clients.map((c) => c.next((m) => m.type === 'active_tasks', 60_000)));
     out(`  ${CLIENTS} WebSocket clients connected and greeted in ${fmt(performance.now() - t0)} ms`);
 
-    const started = await http(base, '/api/v1/batches', { method: 'POST', token, body: { generate: { region: 'US', mode: 'random', count: COUNT, seed: 'bench-api' } } });
+    const started = await http(base, '/api/v1/batches', {
+      method: 'POST',
+      token,
+      body: { generate: { region: 'US', mode: 'random', count: COUNT, seed: 'bench-api' } },
+    });
     if (started.status !== 202) throw new Error(`start failed: ${started.text}`);
     const id = started.json.id as string;
     const tb = performance.now();
@@ -79,19 +93,27 @@ async function main(): Promise<void> {
       }
     }
     const perClient = pushes / CLIENTS;
-    out(`  batch of ${fmt(COUNT)} numbers ran ${fmt(batchMs)} ms; ${fmt(pushes)} pushes delivered (${perClient.toFixed(1)} per client, all ${CLIENTS} got task_completed)`);
-    out(`  WebSocket progress latency, hub → client, ${CLIENTS} clients: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+    out(
+      `  batch of ${fmt(COUNT)} numbers ran ${fmt(batchMs)} ms; ${fmt(pushes)} pushes delivered (${perClient.toFixed(1)} per client, all ${CLIENTS} got task_completed)`,
+    );
+    out(
+      `  WebSocket progress latency, hub → client, ${CLIENTS} clients: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+    );
     out('  (workflow → hub staleness: at most one query interval, 250 ms at the default 4 Hz)');
     await Promise.all(clients.map((c) => c.close()));
     clients.length = 0;
 
     // Export: GET /export through the API vs raw COPY TO of the same SELECT, same rows.
-    const rows = Number((await stack.pool.query('SELECT count(*) AS n FROM numbers WHERE batch_id = $1', [id])).rows[0].n);
+    const rows = Number(
+      (await stack.pool.query('SELECT count(*) AS n FROM numbers WHERE batch_id = $1', [id])).rows[0].n,
+    );
     const viaApi: number[] = [];
     const raw: number[] = [];
     for (let round = 0; round < 3; round++) {
       let t = performance.now();
-      const res = await fetch(`${base}/api/v1/batches/${id}/export?format=csv`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${base}/api/v1/batches/${id}/export?format=csv`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       let bytes = 0;
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.length;
       viaApi.push(rows / ((performance.now() - t) / 1000));
@@ -107,7 +129,9 @@ async function main(): Promise<void> {
       if (round === 0) out(`  export: ${fmt(rows)} rows, ${(bytes / 1e6).toFixed(1)} MB CSV`);
     }
     const med = (xs: number[]) => pct(xs, 50);
-    out(`  export rows/s (median of 3): GET /export ${fmt(med(viaApi))}  vs  raw COPY TO ${fmt(med(raw))}  (${((med(viaApi) / med(raw)) * 100).toFixed(0)} %)`);
+    out(
+      `  export rows/s (median of 3): GET /export ${fmt(med(viaApi))}  vs  raw COPY TO ${fmt(med(raw))}  (${((med(viaApi) / med(raw)) * 100).toFixed(0)} %)`,
+    );
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
     if (api && api.exitCode === null) {

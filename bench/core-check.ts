@@ -16,17 +16,24 @@ import { validateField } from '../core/validate.ts';
 type Input = [raw: string, region: string | null];
 
 const rounds = Number(process.argv[2] ?? 7);
-const rows = parse(readFileSync(new URL('../data/institutions.csv', import.meta.url)), { columns: true }) as { country: string; raw_phone: string }[];
+const rows = parse(readFileSync(new URL('../data/institutions.csv', import.meta.url)), { columns: true }) as {
+  country: string;
+  raw_phone: string;
+}[];
 const institutions: Input[] = rows.map((r) => [r.raw_phone, r.country]);
 
 // Deterministic xorshift PRNG so runs are comparable.
 let seed = 0x9e3779b9;
 const rnd = (n: number) => {
-  seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
   return (seed >>> 0) % n;
 };
 function synthetic(n: number): Input[] {
-  const pool = getCountries().map((c) => [c, getExampleNumber(c, examples)] as const).filter(([, e]) => e !== undefined);
+  const pool = getCountries()
+    .map((c) => [c, getExampleNumber(c, examples)] as const)
+    .filter(([, e]) => e !== undefined);
   const out: Input[] = [];
   const spaces = [' ', '\u00a0', '\u202f', '-', '\u2013', '.'];
   for (let i = 0; i < n; i++) {
@@ -35,16 +42,35 @@ function synthetic(n: number): Input[] {
     const intl = ex!.formatInternational();
     const sp = spaces[rnd(spaces.length)];
     switch (rnd(10)) {
-      case 0: out.push([nat, c]); break;
-      case 1: out.push([intl, null]); break;
-      case 2: out.push([intl.replace(/ /g, sp), c]); break;
-      case 3: out.push([`Tel: ${intl}`, c]); break;
-      case 4: out.push([`${nat} / ${nat.slice(0, -1)}${rnd(10)}`, c]); break;
-      case 5: out.push([`${intl.replace(' ', ' (0) ')}`, null]); break;
-      case 6: out.push([`${ex!.number}, ${intl}`, null]); break;
-      case 7: out.push([`00${ex!.number.slice(1)}`, 'DE']); break;
-      case 8: out.push([`${nat.slice(0, -2)} ${'ABCXYZ'[rnd(6)]}${rnd(10)}`, c]); break;
-      default: out.push([ex!.number, null]);
+      case 0:
+        out.push([nat, c]);
+        break;
+      case 1:
+        out.push([intl, null]);
+        break;
+      case 2:
+        out.push([intl.replace(/ /g, sp), c]);
+        break;
+      case 3:
+        out.push([`Tel: ${intl}`, c]);
+        break;
+      case 4:
+        out.push([`${nat} / ${nat.slice(0, -1)}${rnd(10)}`, c]);
+        break;
+      case 5:
+        out.push([`${intl.replace(' ', ' (0) ')}`, null]);
+        break;
+      case 6:
+        out.push([`${ex!.number}, ${intl}`, null]);
+        break;
+      case 7:
+        out.push([`00${ex!.number.slice(1)}`, 'DE']);
+        break;
+      case 8:
+        out.push([`${nat.slice(0, -2)} ${'ABCXYZ'[rnd(6)]}${rnd(10)}`, c]);
+        break;
+      default:
+        out.push([ex!.number, null]);
     }
   }
   return out;
@@ -53,7 +79,8 @@ function synthetic(n: number): Input[] {
 function time(inputs: Input[], reps: number, f: (raw: string, region: CountryCode | undefined) => number): number {
   let sink = 0;
   const t0 = process.hrtime.bigint();
-  for (let k = 0; k < reps; k++) for (const [raw, region] of inputs) sink += f(raw, (region ?? undefined) as CountryCode | undefined);
+  for (let k = 0; k < reps; k++)
+    for (const [raw, region] of inputs) sink += f(raw, (region ?? undefined) as CountryCode | undefined);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (sink < 0) console.log(sink);
   return (inputs.length * reps) / s;
@@ -92,7 +119,9 @@ function bench(name: string, inputs: Input[], reps: number): void {
   const numbers = inputs.reduce((n, [t, r]) => n + validateField(t, r).length, 0);
   console.log(`${name}: ${inputs.length} fields (${numbers} results)`);
   console.log(`  raw parsePhoneNumberWithError+isValid: ${Math.round(ra).toLocaleString('en')} fields/s`);
-  console.log(`  validateField:                         ${Math.round(rb).toLocaleString('en')} fields/s (${Math.round((rb * numbers) / inputs.length).toLocaleString('en')} results/s)`);
+  console.log(
+    `  validateField:                         ${Math.round(rb).toLocaleString('en')} fields/s (${Math.round((rb * numbers) / inputs.length).toLocaleString('en')} results/s)`,
+  );
   console.log(`  ratio validateField / raw: ${(rb / ra).toFixed(2)}`);
 }
 

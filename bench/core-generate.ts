@@ -20,13 +20,19 @@ for (const s of specs) {
   const g = createGenerator(s);
   const t1 = performance.now();
   let bytes = 0;
-  g.fill(0, g.count, (_seq, e164) => { bytes += e164.length; });
+  g.fill(0, g.count, (_seq, e164) => {
+    bytes += e164.length;
+  });
   const t2 = performance.now();
-  console.log(`${JSON.stringify(s)}: setup ${(t1 - t0).toFixed(0)} ms, ${(g.count / ((t2 - t1) / 1000) / 1e6).toFixed(2)} M numbers/s (${g.count} numbers)`);
+  console.log(
+    `${JSON.stringify(s)}: setup ${(t1 - t0).toFixed(0)} ms, ${(g.count / ((t2 - t1) / 1000) / 1e6).toFixed(2)} M numbers/s (${g.count} numbers)`,
+  );
 }
 // validator alone
 const nsns = Array.from({ length: 1_000_000 }, (_, i) => String(2_000_000_000 + i * 7919));
 const t0 = performance.now();
 let v = 0;
 for (const x of nsns) if (classifyNational('US', x).valid) v++;
-console.log(`classifyNational US: ${(nsns.length / ((performance.now() - t0) / 1000) / 1e6).toFixed(2)} M/s (${v} valid)`);
+console.log(
+  `classifyNational US: ${(nsns.length / ((performance.now() - t0) / 1000) / 1e6).toFixed(2)} M/s (${v} valid)`,
+);

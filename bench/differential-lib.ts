@@ -9,7 +9,12 @@ import { getRegionPlan } from '../core/metadata.ts';
 import { NumberSpace, regionAutomaton } from '../core/regex-automaton.ts';
 import type { Region } from '../core/types.ts';
 
-export interface Mismatch { region: Region; nsn: string; fast: string; lib: string }
+export interface Mismatch {
+  region: Region;
+  nsn: string;
+  fast: string;
+  lib: string;
+}
 
 export function oracle(region: Region, cc: string, nsn: string): string {
   const p = parsePhoneNumberFromString('+' + cc + nsn);
@@ -20,7 +25,14 @@ export function oracle(region: Region, cc: string, nsn: string): string {
 /** Deterministic xorshift32 so failures reproduce. */
 export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
 }
 
 /**
@@ -35,9 +47,18 @@ export function compareRegion(region: Region, n: number, seed: number, out: Mism
   const r = rng(seed);
   const maxLen = Math.min(17, Math.max(...plan.possibleLengths) + 1);
   let space: NumberSpace | null = null;
-  try { space = new NumberSpace(region, regionAutomaton(region, null)); if (space.count === 0) space = null; } catch { space = null; }
+  try {
+    space = new NumberSpace(region, regionAutomaton(region, null));
+    if (space.count === 0) space = null;
+  } catch {
+    space = null;
+  }
   const prefixes = ['0', '8', '1', '00', '80', '90', '15', '9'];
-  const digits = (len: number): string => { let s = ''; for (let i = 0; i < len; i++) s += (r() * 10) | 0; return s; };
+  const digits = (len: number): string => {
+    let s = '';
+    for (let i = 0; i < len; i++) s += (r() * 10) | 0;
+    return s;
+  };
   let done = 0;
   for (let i = 0; i < n; i++) {
     let nsn: string;
@@ -47,7 +68,10 @@ export function compareRegion(region: Region, n: number, seed: number, out: Mism
       const v = space.unrank(Math.floor(r() * space.count));
       if (k === 1) nsn = v;
       else if (k === 2) nsn = (prefixes[(r() * prefixes.length) | 0] + v).slice(0, 17);
-      else { const p = (r() * v.length) | 0; nsn = v.slice(0, p) + ((r() * 10) | 0) + v.slice(p + 1); }
+      else {
+        const p = (r() * v.length) | 0;
+        nsn = v.slice(0, p) + ((r() * 10) | 0) + v.slice(p + 1);
+      }
     }
     const f = cls.classify(nsn);
     const fast = f.valid ? 'valid:' + f.type : 'invalid';

@@ -30,7 +30,9 @@ const out = (s = '') => process.stdout.write(s + '\n');
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 type Row = { raw: string; country: string };
-const institutions: Row[] = parse(readFileSync(join(ROOT, 'data/institutions.csv')), { columns: true }).map((r: any) => ({ raw: r.raw_phone, country: r.country }));
+const institutions: Row[] = parse(readFileSync(join(ROOT, 'data/institutions.csv')), { columns: true }).map(
+  (r: any) => ({ raw: r.raw_phone, country: r.country }),
+);
 
 /** Runs `fn` repeatedly for at least `ms`; returns items per second. */
 function rate(items: number, fn: () => void, ms = 3000): number {
@@ -72,12 +74,20 @@ function benchCore(): void {
   const oursClean = rate(clean.length, () => {
     for (const c of clean) sink += validateField(c, 'US').length;
   });
-  out(`institutions.csv fields (messy): check ${fmt(ours)}/s, raw ${fmt(raw)}/s, ratio ${(ours / raw).toFixed(2)} (target ≥ 0.9)`);
-  out(`first number of each field:      check ${fmt(oursClean)}/s, raw ${fmt(rawClean)}/s, ratio ${(oursClean / rawClean).toFixed(2)} (target ≥ 0.9)`);
+  out(
+    `institutions.csv fields (messy): check ${fmt(ours)}/s, raw ${fmt(raw)}/s, ratio ${(ours / raw).toFixed(2)} (target ≥ 0.9)`,
+  );
+  out(
+    `first number of each field:      check ${fmt(oursClean)}/s, raw ${fmt(rawClean)}/s, ratio ${(oursClean / rawClean).toFixed(2)} (target ≥ 0.9)`,
+  );
   out(`(sink ${sink})\n`);
 }
 
-async function rawCopyBaseline(pool: ReturnType<typeof getPool>, rows: number, synchronousCommit = true): Promise<number> {
+async function rawCopyBaseline(
+  pool: ReturnType<typeof getPool>,
+  rows: number,
+  synchronousCommit = true,
+): Promise<number> {
   // Same table, same key, same row shape and chunk size as the worker writes; two connections.
   const batchId = '00000000-0000-4000-8000-000000000000';
   const chunk = 25_000;
@@ -93,10 +103,14 @@ async function rawCopyBaseline(pool: ReturnType<typeof getPool>, rows: number, s
         const blocks: string[] = [];
         for (let s = c * chunk; s < Math.min(rows, (c + 1) * chunk); s += 5000) {
           let b = '';
-          for (let i = s; i < Math.min(rows, s + 5000); i++) b += `${batchId}\t${i}\t0\t+1212${String(2000000 + i).slice(-7)}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+          for (let i = s; i < Math.min(rows, s + 5000); i++)
+            b += `${batchId}\t${i}\t0\t+1212${String(2000000 + i).slice(-7)}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
           blocks.push(b);
         }
-        await pipeline(Readable.from(blocks, { objectMode: false }), client.query(copyFrom(`COPY numbers (${NUMBER_COLUMNS.join(', ')}) FROM STDIN`)));
+        await pipeline(
+          Readable.from(blocks, { objectMode: false }),
+          client.query(copyFrom(`COPY numbers (${NUMBER_COLUMNS.join(', ')}) FROM STDIN`)),
+        );
         await client.query('COMMIT');
       } finally {
         client.release();
@@ -122,7 +136,13 @@ function rssMb(pid: number): number {
 async function benchE2e(): Promise<void> {
   const pgSrv = await startPostgres();
   const temporal = await startTemporal();
-  const config: Config = { databaseUrl: pgSrv.url, temporalAddress: temporal.address, temporalNamespace: 'default', taskQueue: 'bench', temporalUiUrl: temporal.uiUrl };
+  const config: Config = {
+    databaseUrl: pgSrv.url,
+    temporalAddress: temporal.address,
+    temporalNamespace: 'default',
+    taskQueue: 'bench',
+    temporalUiUrl: temporal.uiUrl,
+  };
   const worker = spawnWorkerProcess(config);
   const pool = getPool(config.databaseUrl);
   const client = await connectClient(config);
@@ -139,10 +159,21 @@ async function benchE2e(): Promise<void> {
       }
       const idleRss = rssMb(worker.pid!); // the worker has been up and polling for a while by now
       out(`raw COPY baseline (same table/key/rows, 25k-row transactions, 2 connections): ${fmt(copyRate)} rows/s`);
-      out(`  synchronous commit (the default, O9) costs COPY: ${fmt(copyRate)} vs ${fmt(asyncRate)} rows/s with it off per transaction, ratio ${(copyRate / asyncRate).toFixed(2)}`);
+      out(
+        `  synchronous commit (the default, O9) costs COPY: ${fmt(copyRate)} vs ${fmt(asyncRate)} rows/s with it off per transaction, ratio ${(copyRate / asyncRate).toFixed(2)}`,
+      );
       const t0 = performance.now();
       const { batchId } = await startBatch(client, pool, config, {
-        spec: { generate: { region: 'US', mode: 'random', count: COUNT, numberType: 'FIXED_LINE_OR_MOBILE', areaCodes: ['212', '415', '512', '617', '702', '808'], seed: 'bench' } },
+        spec: {
+          generate: {
+            region: 'US',
+            mode: 'random',
+            count: COUNT,
+            numberType: 'FIXED_LINE_OR_MOBILE',
+            areaCodes: ['212', '415', '512', '617', '702', '808'],
+            seed: 'bench',
+          },
+        },
       });
       const rss: Array<{ processed: number; mb: number }> = [];
       let done = false;
@@ -155,17 +186,29 @@ async function benchE2e(): Promise<void> {
       const final = await result;
       const secs = (performance.now() - t0) / 1000;
       const e2e = final.processed / secs;
-      out(`PhoneBatch end to end: ${fmt(e2e)} numbers/s (${secs.toFixed(1)} s) — target ≥ 300,000/s; ratio to raw COPY ${(e2e / copyRate).toFixed(2)} (target ≥ 0.5)`);
+      out(
+        `PhoneBatch end to end: ${fmt(e2e)} numbers/s (${secs.toFixed(1)} s) — target ≥ 300,000/s; ratio to raw COPY ${(e2e / copyRate).toFixed(2)} (target ≥ 0.5)`,
+      );
       const tCheck = performance.now();
-      const check = await checkLedger(pool, batchId, { total: COUNT, chunkSize: GENERATE_CHUNK, chunks: Math.ceil(COUNT / GENERATE_CHUNK) });
+      const check = await checkLedger(pool, batchId, {
+        total: COUNT,
+        chunkSize: GENERATE_CHUNK,
+        chunks: Math.ceil(COUNT / GENERATE_CHUNK),
+      });
       const checkSecs = (performance.now() - tCheck) / 1000;
-      out(`ledger check before success (O9), run again on the finished batch: ${checkSecs.toFixed(2)} s for ${fmt(check.counts.rows)} rows (${((checkSecs / secs) * 100).toFixed(1)} % of the batch's time); missing ${check.missing.length}, mismatch ${check.mismatch ?? 'none'}`);
+      out(
+        `ledger check before success (O9), run again on the finished batch: ${checkSecs.toFixed(2)} s for ${fmt(check.counts.rows)} rows (${((checkSecs / secs) * 100).toFixed(1)} % of the batch's time); missing ${check.missing.length}, mismatch ${check.mismatch ?? 'none'}`,
+      );
       const at = (n: number) => rss.find((r) => r.processed >= n)?.mb ?? NaN;
       const max = Math.max(...rss.map((r) => r.mb).filter(Number.isFinite));
-      out(`worker RSS: ${idleRss.toFixed(0)} MB idle, ${at(1_000_000).toFixed(0)} MB at 1M, ${at(Math.min(COUNT, 10_000_000) * 0.95).toFixed(0)} MB near the end, max ${max.toFixed(0)} MB (target: flat, < 300 MB)\n`);
+      out(
+        `worker RSS: ${idleRss.toFixed(0)} MB idle, ${at(1_000_000).toFixed(0)} MB at 1M, ${at(Math.min(COUNT, 10_000_000) * 0.95).toFixed(0)} MB near the end, max ${max.toFixed(0)} MB (target: flat, < 300 MB)\n`,
+      );
     }
     if (ONLY.has('validate')) {
-      out(`## validate job (institutions.csv ×${process.env.BENCH_VALIDATE_REPS ?? 200}) vs raw libphonenumber-js per core`);
+      out(
+        `## validate job (institutions.csv ×${process.env.BENCH_VALIDATE_REPS ?? 200}) vs raw libphonenumber-js per core`,
+      );
       const reps = Number(process.env.BENCH_VALIDATE_REPS ?? 200);
       const rows = Array.from({ length: reps }, () => institutions).flat();
       let sink = 0;
@@ -183,7 +226,11 @@ async function benchE2e(): Promise<void> {
       const { batchId } = await startBatch(client, pool, config, {
         spec: { validate: { source: { upload: { rows: 0 } } } },
         beforeStart: async (id) => {
-          const n = await loadInputs(pool, id, rows.map((r) => ({ raw: r.raw, defaultRegion: r.country })));
+          const n = await loadInputs(
+            pool,
+            id,
+            rows.map((r) => ({ raw: r.raw, defaultRegion: r.country })),
+          );
           tUploaded = performance.now();
           return { validate: { source: { upload: { rows: n } } } };
         },
@@ -193,7 +240,9 @@ async function benchE2e(): Promise<void> {
       const secs = (t1 - t0) / 1000;
       const jobRate = final.processed / secs;
       const workRate = final.processed / ((t1 - tUploaded) / 1000);
-      out(`validate job: ${fmt(workRate)} rows/s from workflow start to finish (one worker process), ${fmt(jobRate)} rows/s including the upload; raw parse+isValid ${fmt(rawRate)} rows/s on one core; ratio ${(workRate / rawRate).toFixed(2)} (target ≥ 0.9) (sink ${sink})\n`);
+      out(
+        `validate job: ${fmt(workRate)} rows/s from workflow start to finish (one worker process), ${fmt(jobRate)} rows/s including the upload; raw parse+isValid ${fmt(rawRate)} rows/s on one core; ratio ${(workRate / rawRate).toFixed(2)} (target ≥ 0.9) (sink ${sink})\n`,
+      );
     }
   } finally {
     worker.kill('SIGTERM');
@@ -204,6 +253,8 @@ async function benchE2e(): Promise<void> {
   }
 }
 
-out(`PhoneBatch benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+out(
+  `PhoneBatch benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`,
+);
 if (ONLY.has('core')) benchCore();
 if (ONLY.has('e2e') || ONLY.has('validate')) await benchE2e();

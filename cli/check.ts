@@ -6,7 +6,11 @@
 import { createInterface } from 'node:readline';
 import { validateField } from '../core/validate.ts';
 
-export async function runCheck(numbers: string[], defaultRegion: string | undefined, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runCheck(
+  numbers: string[],
+  defaultRegion: string | undefined,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   let line = 0;
   let buf = '';
   let count = 0;

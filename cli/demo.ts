@@ -47,16 +47,36 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
       const t0 = performance.now();
       const started = await startBatch(client, pool, config, { spec, beforeStart: upload });
       const final = await watchBatch(client, started.batchId, { label: label.padEnd(28) });
-      runs.push({ label, batchId: started.batchId, seconds: (performance.now() - t0) / 1000, processed: final.processed });
+      runs.push({
+        label,
+        batchId: started.batchId,
+        seconds: (performance.now() - t0) / 1000,
+        processed: final.processed,
+      });
     };
 
     await run(`random US ×${opts.count.toLocaleString('en')}`, {
-      generate: { region: 'US', mode: 'random', count: opts.count, numberType: 'FIXED_LINE_OR_MOBILE', areaCodes: ['212', '415', '512', '617', '702', '808'], seed: 'demo' },
+      generate: {
+        region: 'US',
+        mode: 'random',
+        count: opts.count,
+        numberType: 'FIXED_LINE_OR_MOBILE',
+        areaCodes: ['212', '415', '512', '617', '702', '808'],
+        seed: 'demo',
+      },
     });
-    await run('fictional US 555-01xx', { generate: { region: 'US', mode: 'fictional', count: 500, areaCodes: ['212', '415', '512', '617', '702'] } });
+    await run('fictional US 555-01xx', {
+      generate: { region: 'US', mode: 'fictional', count: 500, areaCodes: ['212', '415', '512', '617', '702'] },
+    });
     await run('fictional GB drama', { generate: { region: 'GB', mode: 'fictional', count: 1000 } });
     await run('validate institutions.csv', { validate: { source: { upload: { rows: 0 } } } }, async (id) => ({
-      validate: { source: { upload: { rows: await loadInputs(pool, id, csvRows(INSTITUTIONS, { column: 'raw_phone', regionColumn: 'country' })) } } },
+      validate: {
+        source: {
+          upload: {
+            rows: await loadInputs(pool, id, csvRows(INSTITUTIONS, { column: 'raw_phone', regionColumn: 'country' })),
+          },
+        },
+      },
     }));
 
     say('');
@@ -78,10 +98,15 @@ async function printSummary(
   out('PhoneBatch demo summary');
   out('=======================');
   for (const r of runs) {
-    const b = await pool.query('SELECT status, total, processed, valid, invalid, library_version FROM batches WHERE id = $1', [r.batchId]);
+    const b = await pool.query(
+      'SELECT status, total, processed, valid, invalid, library_version FROM batches WHERE id = $1',
+      [r.batchId],
+    );
     const row = b.rows[0];
     out(`\n${r.label}  (batch ${r.batchId})`);
-    out(`  status ${row.status}; rows ${Number(row.processed).toLocaleString('en')}/${Number(row.total).toLocaleString('en')}; numbers: valid ${Number(row.valid).toLocaleString('en')}, invalid ${Number(row.invalid).toLocaleString('en')}; libphonenumber-js ${row.library_version}`);
+    out(
+      `  status ${row.status}; rows ${Number(row.processed).toLocaleString('en')}/${Number(row.total).toLocaleString('en')}; numbers: valid ${Number(row.valid).toLocaleString('en')}, invalid ${Number(row.invalid).toLocaleString('en')}; libphonenumber-js ${row.library_version}`,
+    );
     out(`  elapsed ${r.seconds.toFixed(2)} s; ${Math.round(r.processed / r.seconds).toLocaleString('en')} rows/s`);
     const types = await pool.query(
       `SELECT coalesce(number_type, '-') AS k, count(*)::int AS n FROM numbers WHERE batch_id = $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 8`,
@@ -92,14 +117,20 @@ async function printSummary(
       `SELECT coalesce(region, '-') AS k, count(*)::int AS n FROM numbers WHERE batch_id = $1 GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
       [r.batchId],
     );
-    const nRegions = await pool.query('SELECT count(DISTINCT region)::int AS n FROM numbers WHERE batch_id = $1', [r.batchId]);
-    out(`  by region (${nRegions.rows[0].n} regions): ${regions.rows.map((t) => `${t.k} ${t.n.toLocaleString('en')}`).join(', ')}`);
+    const nRegions = await pool.query('SELECT count(DISTINCT region)::int AS n FROM numbers WHERE batch_id = $1', [
+      r.batchId,
+    ]);
+    out(
+      `  by region (${nRegions.rows[0].n} regions): ${regions.rows.map((t) => `${t.k} ${t.n.toLocaleString('en')}`).join(', ')}`,
+    );
     const errors = await pool.query(
       `SELECT error AS k, count(*)::int AS n FROM numbers WHERE batch_id = $1 AND error IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`,
       [r.batchId],
     );
     if (errors.rows.length) out(`  errors: ${errors.rows.map((t) => `${t.k} ${t.n}`).join(', ')}`);
-    const sample = await pool.query('SELECT e164 FROM numbers WHERE batch_id = $1 AND valid ORDER BY seq LIMIT 3', [r.batchId]);
+    const sample = await pool.query('SELECT e164 FROM numbers WHERE batch_id = $1 AND valid ORDER BY seq LIMIT 3', [
+      r.batchId,
+    ]);
     out(`  sample: ${sample.rows.map((s) => s.e164).join(', ')}`);
   }
   const v = runs.find((r) => r.label.startsWith('validate'));
@@ -112,7 +143,9 @@ async function printSummary(
       [v.batchId],
     );
     const o = own.rows[0];
-    out(`\ninstitutions.csv: ${o.own.toLocaleString('en')} numbers valid for the row's country + ${o.other} valid for another region; ${o.multi} fields held several numbers.`);
+    out(
+      `\ninstitutions.csv: ${o.own.toLocaleString('en')} numbers valid for the row's country + ${o.other} valid for another region; ${o.multi} fields held several numbers.`,
+    );
     out('  naive baseline (one parsePhoneNumberWithError per field, data/ATTRIBUTION.md): 1,180 + 7 valid.');
   }
 }

@@ -22,19 +22,24 @@ program
   });
 
 const positiveInt = (flag: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${flag} must be a whole number ≥ 1, got "${v}"`);
+  if (!/^\d+$/.test(v) || Number(v) < 1)
+    throw new InvalidArgumentError(`${flag} must be a whole number ≥ 1, got "${v}"`);
   return Number(v);
 };
 /** Same region rules as the core (case-insensitive, UK → GB); unknown regions are refused here. */
 const region = (flag: string) => (v: string) => {
   const r = normalizeRegion(v);
-  if (!r) throw new InvalidArgumentError(`${flag} must be an ISO 3166-1 alpha-2 region libphonenumber knows, such as US or GB, got "${v}"`);
+  if (!r)
+    throw new InvalidArgumentError(
+      `${flag} must be an ISO 3166-1 alpha-2 region libphonenumber knows, such as US or GB, got "${v}"`,
+    );
   return r;
 };
 
 /** Batch ids are UUIDs, case-insensitive (lower-cased as the API does), checked before any server is contacted. */
 const batchId = (v: string) => {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v)) throw new InvalidArgumentError(`<batch> must be a batch id (UUID), got "${v}"`);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v))
+    throw new InvalidArgumentError(`<batch> must be a batch id (UUID), got "${v}"`);
   return v.toLowerCase();
 };
 
@@ -52,7 +57,9 @@ program
   .description('Start a generate batch and show its progress.')
   .requiredOption('--region <XX>', 'region (ISO 3166-1 alpha-2)', region('--region'))
   .requiredOption('--count <n>', 'how many unique numbers', positiveInt('--count'))
-  .addOption(new Option('--mode <mode>', 'fictional (default), random or range').choices(['fictional', 'random', 'range']))
+  .addOption(
+    new Option('--mode <mode>', 'fictional (default), random or range').choices(['fictional', 'random', 'range']),
+  )
   .addOption(new Option('--type <numberType>', 'number type').choices([...NUMBER_TYPES]))
   .option('--area-codes <list>', 'comma-separated leading digits of the national number (NANP: area codes)')
   .option('--prefix <e164Prefix>', 'range mode: the block you own, e.g. "+1 212 555 1"')
@@ -62,7 +69,11 @@ program
     const generate: GenerateSpec = { region: o.region, count: o.count };
     if (o.mode) generate.mode = o.mode;
     if (o.type) generate.numberType = o.type;
-    if (o.areaCodes) generate.areaCodes = String(o.areaCodes).split(',').map((s) => s.trim()).filter(Boolean);
+    if (o.areaCodes)
+      generate.areaCodes = String(o.areaCodes)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (o.prefix) generate.prefix = o.prefix;
     if (o.seed !== undefined) generate.seed = o.seed;
     await startAndWatch({ generate }, `generate ${o.region}`, o.wait);
@@ -74,7 +85,7 @@ program
   .argument('<file>', 'CSV file, or - for stdin')
   .option('--default-region <XX>', 'region for national-format input', region('--default-region'))
   .option('--column <name>', 'column holding the raw phone field')
-  .option('--region-column <name>', 'column holding each row\'s default region (overrides --default-region)')
+  .option('--region-column <name>', "column holding each row's default region (overrides --default-region)")
   .option('--no-wait', 'print the batch id and return without waiting')
   .action(async (file: string, o) => {
     const { csvRows } = await import('./sources.ts');
@@ -82,7 +93,9 @@ program
     const { getPool } = await import('../db/pool.ts');
     const pool = getPool(loadConfig().databaseUrl);
     // Rows are streamed into Postgres before the workflow starts; the spec records how many.
-    const spec = (n: number): BatchSpec => ({ validate: { ...(o.defaultRegion ? { defaultRegion: o.defaultRegion } : {}), source: { upload: { rows: n } } } });
+    const spec = (n: number): BatchSpec => ({
+      validate: { ...(o.defaultRegion ? { defaultRegion: o.defaultRegion } : {}), source: { upload: { rows: n } } },
+    });
     await startAndWatch(spec(0), `validate ${file}`, o.wait, async (batchId) =>
       spec(await loadInputs(pool, batchId, csvRows(file, { column: o.column, regionColumn: o.regionColumn }))),
     );
@@ -90,7 +103,7 @@ program
 
 program
   .command('export')
-  .description('Stream a batch\'s results to stdout.')
+  .description("Stream a batch's results to stdout.")
   .argument('<batch>', 'batch id (UUID)', batchId)
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
   .option('--valid-only', 'only valid numbers')
@@ -105,7 +118,7 @@ program
 
 program
   .command('status')
-  .description('Print a batch\'s status and counts as JSON.')
+  .description("Print a batch's status and counts as JSON.")
   .argument('<batch>', 'batch id (UUID)', batchId)
   .action(async (batch: string) => {
     const { getBatch } = await import('../db/batches.ts');
@@ -169,7 +182,9 @@ program
 
 program
   .command('up')
-  .description('Start the embedded stack (PostgreSQL, Temporal, a worker, the API) for the other commands; Ctrl-C stops it.')
+  .description(
+    'Start the embedded stack (PostgreSQL, Temporal, a worker, the API) for the other commands; Ctrl-C stops it.',
+  )
   .option('--fresh', 'start from empty databases instead of the ones kept under $TMPDIR/phonebatch-dev-<uid>')
   .action(async (o: { fresh?: boolean }) => {
     process.env.LOG_LEVEL ??= 'warn'; // before the API's logger is created
@@ -187,7 +202,9 @@ program
         '',
       ].join('\n'),
     );
-    say(`Temporal UI ${c.temporalUiUrl}; API ${stack.api.url}. Paste the exports above into another shell; Ctrl-C here stops the stack.`);
+    say(
+      `Temporal UI ${c.temporalUiUrl}; API ${stack.api.url}. Paste the exports above into another shell; Ctrl-C here stops the stack.`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -36,7 +36,12 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
       const p = await queryProgress(client, batchId);
       const secs = Math.max(0.001, (Date.now() - t0) / 1000);
       bar.setTotal(Math.max(1, p.total));
-      bar.update(p.processed, { valid: p.valid, invalid: p.invalid, rate: Math.round(p.processed / secs), phase: p.phase });
+      bar.update(p.processed, {
+        valid: p.valid,
+        invalid: p.invalid,
+        rate: Math.round(p.processed / secs),
+        phase: p.phase,
+      });
     } catch {
       // The workflow may be between runs (continue-as-new); the next tick catches up.
     }
@@ -49,7 +54,12 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
     const final = await result;
     const secs = Math.max(0.001, (Date.now() - t0) / 1000);
     bar.setTotal(Math.max(1, final.total));
-    bar.update(final.processed, { valid: final.valid, invalid: final.invalid, rate: Math.round(final.processed / secs), phase: final.phase });
+    bar.update(final.processed, {
+      valid: final.valid,
+      invalid: final.invalid,
+      rate: Math.round(final.processed / secs),
+      phase: final.phase,
+    });
     return final;
   } finally {
     bar.stop();

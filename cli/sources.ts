@@ -13,7 +13,8 @@ export async function* csvRows(path: string, opts: CsvInputOptions): AsyncGenera
     yield* csvInputRows(input, opts);
   } catch (err) {
     if (err instanceof CsvInputError) throw new UsageError(`${err.option ? FLAG[err.option] : path}: ${err.message}`);
-    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`<file>: no such file ${path}`);
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new UsageError(`<file>: no such file ${path}`);
     if (err instanceof Error && err.name === 'CsvError') throw new UsageError(`${path}: ${err.message}`);
     throw err;
   }

@@ -16,10 +16,16 @@ export async function runTokenCreate(
 ): Promise<CreatedToken> {
   const out = io.out ?? process.stdout;
   if (!PROJECT_PATTERN.test(opts.project)) {
-    throw new UsageError(`--project: "${opts.project}" is not a project name (lower-case letters, digits, ".", "_", "-"; 1–63 characters)`);
+    throw new UsageError(
+      `--project: "${opts.project}" is not a project name (lower-case letters, digits, ".", "_", "-"; 1–63 characters)`,
+    );
   }
   try {
-    const created = await createToken(io.pool ?? getPool((io.config ?? loadConfig()).databaseUrl), opts.project, opts.name);
+    const created = await createToken(
+      io.pool ?? getPool((io.config ?? loadConfig()).databaseUrl),
+      opts.project,
+      opts.name,
+    );
     out.write(JSON.stringify({ id: created.id, project: created.project, token: created.token }) + '\n');
     return created;
   } finally {

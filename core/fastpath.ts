@@ -14,7 +14,11 @@
  * helpers/matchesEntirely.js) and from starting at the known region instead of parsing text.
  */
 import {
-  MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, NON_FIXED_LINE_TYPES, getRegionPlan, type RegionPlan,
+  MAX_LENGTH_FOR_NSN,
+  MIN_LENGTH_FOR_NSN,
+  NON_FIXED_LINE_TYPES,
+  getRegionPlan,
+  type RegionPlan,
 } from './metadata.ts';
 import type { NumberType, Region } from './types.ts';
 
@@ -26,7 +30,11 @@ export interface Classification {
 
 const INVALID: Classification = Object.freeze({ valid: false, type: null }) as Classification;
 
-interface CompiledType { type: NumberType; re: RegExp; lengths: Uint8Array }
+interface CompiledType {
+  type: NumberType;
+  re: RegExp;
+  lengths: Uint8Array;
+}
 
 /** One region's patterns compiled once; the part of getNumberType that depends on the region. */
 interface TypeMatcher {
@@ -89,7 +97,10 @@ function numberType(m: TypeMatcher, nsn: string): NumberType | undefined {
 }
 
 /** How getCountryByNationalNumber decides whether `region` claims an NSN. */
-interface Claimer { leadingDigits: RegExp | null; types: TypeMatcher }
+interface Claimer {
+  leadingDigits: RegExp | null;
+  types: TypeMatcher;
+}
 
 /** A region's validator with every RegExp precompiled. Build with {@link compileRegion}. */
 export interface RegionClassifier {
@@ -128,9 +139,12 @@ export function compileRegion(region: Region): RegionClassifier {
   const idx = plan.callingCodeRegions.indexOf(region);
   const earlier: Claimer[] = shared
     ? plan.callingCodeRegions.slice(0, idx).map((r) => {
-      const p = getRegionPlan(r);
-      return { leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null, types: compileTypes(p) };
-    })
+        const p = getRegionPlan(r);
+        return {
+          leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null,
+          types: compileTypes(p),
+        };
+      })
     : [];
   const ownLeading = shared && plan.leadingDigits ? new RegExp('^(?:' + plan.leadingDigits + ')') : null;
   const stripRe = plan.nationalPrefixForParsing ? new RegExp('^(?:' + plan.nationalPrefixForParsing + ')') : null;
@@ -141,12 +155,19 @@ export function compileRegion(region: Region): RegionClassifier {
   const mainNational = anchored(mainPlan.nationalNumberPattern);
   const transformRule = plan.nationalPrefixTransformRule;
   let groupClaimers: Array<{ region: Region; c: Claimer }> | null = null;
-  const countryOf = (nn: string): Region | undefined => { // helpers/getCountryByCallingCode.js
+  const countryOf = (nn: string): Region | undefined => {
+    // helpers/getCountryByCallingCode.js
     const rs = plan.callingCodeRegions;
     if (rs.length === 1) return rs[0];
     groupClaimers ??= rs.map((r) => {
       const p = getRegionPlan(r);
-      return { region: r, c: { leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null, types: compileTypes(p) } };
+      return {
+        region: r,
+        c: {
+          leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null,
+          types: compileTypes(p),
+        },
+      };
     });
     for (const { region: r, c } of groupClaimers) {
       if (c.leadingDigits !== null ? c.leadingDigits.test(nn) : numberType(c.types, nn) !== undefined) return r;
@@ -178,7 +199,8 @@ export function compileRegion(region: Region): RegionClassifier {
     }
     for (let i = 0; i < earlier.length; i++) {
       const c = earlier[i];
-      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn) !== undefined) return undefined;
+      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn) !== undefined)
+        return undefined;
     }
     if (ownLeading !== null) {
       // Claimed on leading digits alone; validity is then checked separately by isValid().

@@ -51,11 +51,38 @@ const OFCOM_GB: FictionalBlock[] = [
 // ACMA, "Phone numbers for use in TV, film and radio" (fictitious numbers reserved in the
 // Telecommunications Numbering Plan; https://www.acma.gov.au/phone-numbers-use-tv-shows-films-and-creative-works).
 const ACMA_AU: FictionalBlock[] = [
-  ...['570006', '570156', '570157', '570158', '570159', '570110', '570313', '570737',
-    '571266', '571491', '571804', '572549', '572665', '572983', '573087', '573770',
-    '574118', '574632', '575254', '575789', '576398', '576801', '577426', '577644',
-    '578148', '578888', '578957', '579212', '579455', '579760']
-    .map((s) => ({ nsnPrefix: '491' + s, width: 0, label: `0491 ${s.slice(0, 3)} ${s.slice(3)}` })),
+  ...[
+    '570006',
+    '570156',
+    '570157',
+    '570158',
+    '570159',
+    '570110',
+    '570313',
+    '570737',
+    '571266',
+    '571491',
+    '571804',
+    '572549',
+    '572665',
+    '572983',
+    '573087',
+    '573770',
+    '574118',
+    '574632',
+    '575254',
+    '575789',
+    '576398',
+    '576801',
+    '577426',
+    '577644',
+    '578148',
+    '578888',
+    '578957',
+    '579212',
+    '579455',
+    '579760',
+  ].map((s) => ({ nsnPrefix: '491' + s, width: 0, label: `0491 ${s.slice(0, 3)} ${s.slice(3)}` })),
   ...['2', '3', '7', '8'].flatMap((a) => [
     { nsnPrefix: a + '5550', width: 4, label: `0${a} 5550 xxxx` },
     { nsnPrefix: a + '7010', width: 4, label: `0${a} 7010 xxxx` },
@@ -138,7 +165,8 @@ export function fictionalSet(region: Region): FictionalSet {
       kept++;
     }
     if (kept > 0) out.blocks.push(b);
-    else if (!NANP_REGIONS.has(region)) out.excluded.push({ label: b.label, reason: `not valid for ${region} in libphonenumber-js/max` });
+    else if (!NANP_REGIONS.has(region))
+      out.excluded.push({ label: b.label, reason: `not valid for ${region} in libphonenumber-js/max` });
   }
   cache.set(region, out);
   return out;

@@ -89,7 +89,13 @@ function cached(key: string, make: () => Space): Space {
  * same spec gives the same numbers, and a bigger count extends a smaller one (same prefix of seqs).
  */
 export function defaultSeed(spec: GenerateSpec): string {
-  const canon = JSON.stringify([spec.region, spec.mode ?? 'fictional', spec.numberType ?? null, spec.areaCodes ?? null, spec.prefix ?? null]);
+  const canon = JSON.stringify([
+    spec.region,
+    spec.mode ?? 'fictional',
+    spec.numberType ?? null,
+    spec.areaCodes ?? null,
+    spec.prefix ?? null,
+  ]);
   return 'spec:' + hash32(canon).toString(16) + hash32(canon, 0x5bd1e995).toString(16);
 }
 
@@ -99,11 +105,14 @@ function typeProblem(region: Region, type: NumberType): string | null {
   const mob = plan.types.MOBILE;
   const noMobileDistinction = !mob || mob.pattern === '';
   if ((type === 'MOBILE' || type === 'FIXED_LINE') && noMobileDistinction && plan.types.FIXED_LINE) {
-    return `libphonenumber cannot tell mobile from fixed-line numbers in ${region}` +
+    return (
+      `libphonenumber cannot tell mobile from fixed-line numbers in ${region}` +
       `${plan.callingCode === '1' ? ' (NANP)' : ''}: every such number is typed FIXED_LINE_OR_MOBILE, ` +
-      `so a ${type} filter cannot be honoured; use numberType FIXED_LINE_OR_MOBILE`;
+      `so a ${type} filter cannot be honoured; use numberType FIXED_LINE_OR_MOBILE`
+    );
   }
-  if (type !== 'FIXED_LINE_OR_MOBILE' && !plan.types[type]) return `${region} has no ${type} numbers in libphonenumber-js/max metadata`;
+  if (type !== 'FIXED_LINE_OR_MOBILE' && !plan.types[type])
+    return `${region} has no ${type} numbers in libphonenumber-js/max metadata`;
   return null;
 }
 
@@ -115,7 +124,10 @@ function fictionalSpace(spec: GenerateSpec): Space {
   const { numberType, areaCodes } = spec;
   const region = spec.region as Region;
   if (!hasFictionalRange(region)) {
-    throw new GenerateSpecError('generate.mode', `no published fictional range for ${region}; fictional mode supports ${fictionalRegions().join(', ')} (use mode random or range otherwise)`);
+    throw new GenerateSpecError(
+      'generate.mode',
+      `no published fictional range for ${region}; fictional mode supports ${fictionalRegions().join(', ')} (use mode random or range otherwise)`,
+    );
   }
   const set = fictionalSet(region);
   const nanp = getRegionPlan(region).callingCode === '1';
@@ -123,7 +135,10 @@ function fictionalSpace(spec: GenerateSpec): Space {
   if (areaCodes) {
     for (const ac of areaCodes) {
       if (!idx.some((i) => set.nsns[i].startsWith(ac))) {
-        throw new GenerateSpecError('generate.areaCodes', `area code ${ac} has no valid fictional ${nanp ? '555-01xx ' : ''}numbers for ${region}`);
+        throw new GenerateSpecError(
+          'generate.areaCodes',
+          `area code ${ac} has no valid fictional ${nanp ? '555-01xx ' : ''}numbers for ${region}`,
+        );
       }
     }
     idx = idx.filter((i) => areaCodes.some((ac) => set.nsns[i].startsWith(ac)));
@@ -134,7 +149,11 @@ function fictionalSpace(spec: GenerateSpec): Space {
     idx = idx.filter((i) => set.types[i] === numberType);
     if (idx.length === 0) {
       const ex = set.excluded.map((e) => `${e.label}: ${e.reason}`);
-      throw new GenerateSpecError('generate.numberType', `no fictional ${numberType} numbers for ${region} validate in libphonenumber-js/max` + (ex.length ? ` (excluded: ${ex.join('; ')})` : ''));
+      throw new GenerateSpecError(
+        'generate.numberType',
+        `no fictional ${numberType} numbers for ${region} validate in libphonenumber-js/max` +
+          (ex.length ? ` (excluded: ${ex.join('; ')})` : ''),
+      );
     }
   }
   const nsns = idx.length === set.nsns.length ? set.nsns : idx.map((i) => set.nsns[i]);
@@ -142,14 +161,24 @@ function fictionalSpace(spec: GenerateSpec): Space {
   return { capacity: nsns.length, nsnAt: (i) => nsns[i], description: `${set.source}: ${ellipsis(labels)}` };
 }
 
-function automatonSpace(region: Region, type: NumberType | null, prefixes: string[], field: string, label: (p: string) => string): Space {
+function automatonSpace(
+  region: Region,
+  type: NumberType | null,
+  prefixes: string[],
+  field: string,
+  label: (p: string) => string,
+): Space {
   if (type) {
     const p = typeProblem(region, type);
     if (p) throw new GenerateSpecError('generate.numberType', p);
   }
   const a = regionAutomaton(region, type);
   const typeText = type ? `${type} ` : '';
-  if (a.cnt[0] === 0) throw new GenerateSpecError('generate.numberType', `no valid ${typeText}numbers exist for ${region} in libphonenumber-js/max metadata`);
+  if (a.cnt[0] === 0)
+    throw new GenerateSpecError(
+      'generate.numberType',
+      `no valid ${typeText}numbers exist for ${region} in libphonenumber-js/max metadata`,
+    );
   for (const p of prefixes) {
     let s = 0;
     for (let j = 0; j < p.length && s >= 0; j++) s = a.trans[s * 10 + p.charCodeAt(j) - 48];
@@ -158,9 +187,16 @@ function automatonSpace(region: Region, type: NumberType | null, prefixes: strin
     }
   }
   const space = new NumberSpace(region, a, prefixes);
-  if (space.count === 0) throw new GenerateSpecError(field, `no valid ${typeText}number for ${region} starts with ${prefixes.map(label).join(', ')}`);
-  if (space.count > 2 ** 53) throw new GenerateSpecError(field, `candidate space of ${space.count} exceeds 2^53; narrow it`);
-  const desc = `${typeText || 'any type '}valid for ${region}` + (prefixes.length ? ` starting ${ellipsis(prefixes.map(label), 5)}` : '');
+  if (space.count === 0)
+    throw new GenerateSpecError(
+      field,
+      `no valid ${typeText}number for ${region} starts with ${prefixes.map(label).join(', ')}`,
+    );
+  if (space.count > 2 ** 53)
+    throw new GenerateSpecError(field, `candidate space of ${space.count} exceeds 2^53; narrow it`);
+  const desc =
+    `${typeText || 'any type '}valid for ${region}` +
+    (prefixes.length ? ` starting ${ellipsis(prefixes.map(label), 5)}` : '');
   return { capacity: space.count, nsnAt: (i) => space.unrank(i), description: desc };
 }
 
@@ -169,12 +205,19 @@ function rangePrefix(spec: GenerateSpec, cc: string): string {
   const raw = spec.prefix ?? '';
   const digits = raw.replace(/[^0-9]/g, '');
   let found: string | null = null;
-  for (let l = 1; l <= 3 && l <= digits.length; l++) if (regionsForCallingCode(digits.slice(0, l))) { found = digits.slice(0, l); break; }
+  for (let l = 1; l <= 3 && l <= digits.length; l++)
+    if (regionsForCallingCode(digits.slice(0, l))) {
+      found = digits.slice(0, l);
+      break;
+    }
   if (!raw.startsWith('+') || found === null) {
     throw new GenerateSpecError('generate.prefix', `"${raw}" does not start with "+" and a known country calling code`);
   }
   if (found !== cc) {
-    throw new GenerateSpecError('generate.prefix', `"${raw}" has calling code +${found} (${regionsForCallingCode(found)!.join(', ')}), but region ${spec.region} uses +${cc}`);
+    throw new GenerateSpecError(
+      'generate.prefix',
+      `"${raw}" has calling code +${found} (${regionsForCallingCode(found)!.join(', ')}), but region ${spec.region} uses +${cc}`,
+    );
   }
   const nsnPrefix = digits.slice(found.length);
   if (nsnPrefix.startsWith('0')) {
@@ -183,7 +226,10 @@ function rangePrefix(spec: GenerateSpec, cc: string): string {
     let st = 0;
     for (let j = 0; j < nsnPrefix.length && st >= 0; j++) st = a.trans[st * 10 + nsnPrefix.charCodeAt(j) - 48];
     if (st < 0 || a.cnt[st] === 0) {
-      throw new GenerateSpecError('generate.prefix', `no valid number for ${region} starts with "${raw}": it keeps a national trunk prefix 0 after +${cc}; write the block without it`);
+      throw new GenerateSpecError(
+        'generate.prefix',
+        `no valid number for ${region} starts with "${raw}": it keeps a national trunk prefix 0 after +${cc}; write the block without it`,
+      );
     }
   }
   return nsnPrefix;
@@ -212,14 +258,25 @@ export function createGenerator(spec: GenerateSpec): Generator {
   if (mode === 'fictional') {
     space = cached(`F|${region}|${type}|${ac.join(',')}`, () => fictionalSpace(spec));
   } else if (mode === 'random') {
-    space = cached(`R|${region}|${type}|${ac.join(',')}`, () => automatonSpace(region, type, ac, 'generate.areaCodes', (p) => `area code ${p}`));
+    space = cached(`R|${region}|${type}|${ac.join(',')}`, () =>
+      automatonSpace(region, type, ac, 'generate.areaCodes', (p) => `area code ${p}`),
+    );
   } else {
-    if (ac.length) throw new GenerateSpecError('generate.areaCodes', 'areaCodes are not used in range mode; put the block in prefix');
+    if (ac.length)
+      throw new GenerateSpecError(
+        'generate.areaCodes',
+        'areaCodes are not used in range mode; put the block in prefix',
+      );
     const p = rangePrefix(spec, cc);
-    space = cached(`G|${region}|${type}|${p}`, () => automatonSpace(region, type, [p], 'generate.prefix', () => `prefix ${spec.prefix}`));
+    space = cached(`G|${region}|${type}|${p}`, () =>
+      automatonSpace(region, type, [p], 'generate.prefix', () => `prefix ${spec.prefix}`),
+    );
   }
   if (spec.count > space.capacity) {
-    throw new GenerateSpecError('generate.count', `${spec.count} requested but only ${space.capacity} ${mode} numbers exist for ${region} (${space.description})`);
+    throw new GenerateSpecError(
+      'generate.count',
+      `${spec.count} requested but only ${space.capacity} ${mode} numbers exist for ${region} (${space.description})`,
+    );
   }
   const seed = spec.seed ?? defaultSeed(spec);
   const perm: Permutation = createPermutation(space.capacity, seed);
@@ -233,7 +290,10 @@ export function createGenerator(spec: GenerateSpec): Generator {
   const verify = (nsn: string): NumberType | null => {
     const t = cls.typeOf(nsn);
     if (t === undefined || (type !== null && t !== type)) {
-      throw new Error(`generator bug: ${plus}${nsn} is ${t === undefined ? 'not valid' : `typed ${t}`} for ${region}` + (type ? ` (wanted ${type})` : ''));
+      throw new Error(
+        `generator bug: ${plus}${nsn} is ${t === undefined ? 'not valid' : `typed ${t}`} for ${region}` +
+          (type ? ` (wanted ${type})` : ''),
+      );
     }
     return t;
   };

@@ -38,7 +38,15 @@ export const METADATA_SCHEMA_VERSION: number = RAW.version;
  * FIXED_LINE first (with the FIXED_LINE_OR_MOBILE rule), then these in this order.
  */
 export const NON_FIXED_LINE_TYPES: readonly NumberType[] = [
-  'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
 ];
 
 /** Types that carry their own pattern in metadata (FIXED_LINE_OR_MOBILE is derived). */
@@ -76,7 +84,10 @@ export interface RegionPlan {
   nationalPrefixTransformRule: string | null;
 }
 
-interface TypeApi { pattern(): string; possibleLengths(): number[] | undefined }
+interface TypeApi {
+  pattern(): string;
+  possibleLengths(): number[] | undefined;
+}
 interface NumberingPlanApi {
   callingCode(): string;
   nationalNumberPattern(): string;

@@ -75,7 +75,7 @@ export function normalizeText(raw: string): NormalizedText {
   let text = '';
   const start: number[] = [];
   const end: number[] = [];
-  for (let i = 0; i < raw.length; ) {
+  for (let i = 0; i < raw.length;) {
     const cp = raw.codePointAt(i)!;
     const len = cp > 0xffff ? 2 : 1;
     const folded = raw.slice(i, i + len).normalize('NFKC');
@@ -118,9 +118,32 @@ export function normalizeRegion(region?: string | null): Region | undefined {
 
 /** ITU-T E.161 keypad letters; used only to describe (not convert) vanity numbers. */
 export const E161: Readonly<Record<string, string>> = {
-  A: '2', B: '2', C: '2', D: '3', E: '3', F: '3', G: '4', H: '4', I: '4', J: '5', K: '5', L: '5',
-  M: '6', N: '6', O: '6', P: '7', Q: '7', R: '7', S: '7', T: '8', U: '8', V: '8', W: '9', X: '9',
-  Y: '9', Z: '9',
+  A: '2',
+  B: '2',
+  C: '2',
+  D: '3',
+  E: '3',
+  F: '3',
+  G: '4',
+  H: '4',
+  I: '4',
+  J: '5',
+  K: '5',
+  L: '5',
+  M: '6',
+  N: '6',
+  O: '6',
+  P: '7',
+  Q: '7',
+  R: '7',
+  S: '7',
+  T: '8',
+  U: '8',
+  V: '8',
+  W: '9',
+  X: '9',
+  Y: '9',
+  Z: '9',
 };
 
 /** Keypad digits for an ASCII vanity string (`FLOWERS` → `3569377`); other characters kept. */

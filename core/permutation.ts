@@ -40,7 +40,8 @@ export interface Permutation {
  * @throws RangeError unless n is an integer in [1, 2^53].
  */
 export function createPermutation(n: number, seed: string): Permutation {
-  if (!Number.isInteger(n) || n < 1 || n > 2 ** 53) throw new RangeError(`permutation size must be an integer in [1, 2^53], got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 2 ** 53)
+    throw new RangeError(`permutation size must be an integer in [1, 2^53], got ${n}`);
   let bits = 2;
   while (2 ** bits < n) bits += 2;
   const h = bits / 2;

@@ -17,7 +17,11 @@
  */
 import { compileRegion } from './fastpath.ts';
 import {
-  MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, NON_FIXED_LINE_TYPES, getRegionPlan, type RegionPlan,
+  MAX_LENGTH_FOR_NSN,
+  MIN_LENGTH_FOR_NSN,
+  NON_FIXED_LINE_TYPES,
+  getRegionPlan,
+  type RegionPlan,
 } from './metadata.ts';
 import type { NumberType, Region } from './types.ts';
 
@@ -44,7 +48,10 @@ export function parseRegex(src: string): Ast {
   };
   const parseAlt = (): Ast => {
     const alts: Ast[] = [parseSeq()];
-    while (src[i] === '|') { i++; alts.push(parseSeq()); }
+    while (src[i] === '|') {
+      i++;
+      alts.push(parseSeq());
+    }
     return alts.length === 1 ? alts[0] : { k: 'alt', alts };
   };
   const parseSeq = (): Ast => {
@@ -55,7 +62,10 @@ export function parseRegex(src: string): Ast {
       if (c === '(') {
         i++;
         let capture = true;
-        if (src.startsWith('?:', i)) { i += 2; capture = false; } else if (src[i] === '?') fail('(?');
+        if (src.startsWith('?:', i)) {
+          i += 2;
+          capture = false;
+        } else if (src[i] === '?') fail('(?');
         atom = parseAlt();
         if (src[i] !== ')') fail('unclosed group');
         i++;
@@ -65,7 +75,11 @@ export function parseRegex(src: string): Ast {
         let mask = 0;
         if (src[i] === '^') fail('[^');
         while (i < src.length && src[i] !== ']') {
-          if (src.startsWith('\\d', i)) { mask |= ALL_DIGITS; i += 2; continue; }
+          if (src.startsWith('\\d', i)) {
+            mask |= ALL_DIGITS;
+            i += 2;
+            continue;
+          }
           const a = src.charCodeAt(i) - 48;
           if (a < 0 || a > 9) fail(`class char ${src[i]}`);
           if (src[i + 1] === '-' && src[i + 2] !== ']') {
@@ -73,7 +87,10 @@ export function parseRegex(src: string): Ast {
             if (b < 0 || b > 9 || b < a) fail('range');
             for (let d = a; d <= b; d++) mask |= 1 << d;
             i += 3;
-          } else { mask |= 1 << a; i++; }
+          } else {
+            mask |= 1 << a;
+            i++;
+          }
         }
         if (src[i] !== ']') fail('unclosed class');
         i++;
@@ -94,8 +111,10 @@ export function parseRegex(src: string): Ast {
       }
       // quantifiers
       for (;;) {
-        if (src[i] === '?') { i++; atom = { k: 'rep', node: atom, min: 0, max: 1 }; }
-        else if (src[i] === '{') {
+        if (src[i] === '?') {
+          i++;
+          atom = { k: 'rep', node: atom, min: 0, max: 1 };
+        } else if (src[i] === '{') {
           const m = /^\{(\d+)(?:(,)(\d*))?\}/.exec(src.slice(i));
           if (!m) fail('{');
           const min = Number(m![1]);
@@ -119,13 +138,18 @@ export function parseRegex(src: string): Ast {
 class Nfa {
   eps: number[][] = [];
   edges: Array<Array<[number, number]>> = []; // [digit mask, target]
-  add(): number { this.eps.push([]); this.edges.push([]); return this.eps.length - 1; }
+  add(): number {
+    this.eps.push([]);
+    this.edges.push([]);
+    return this.eps.length - 1;
+  }
 }
 
 function build(nfa: Nfa, ast: Ast): [number, number] {
   switch (ast.k) {
     case 'set': {
-      const s = nfa.add(), e = nfa.add();
+      const s = nfa.add(),
+        e = nfa.add();
       nfa.edges[s].push([ast.mask, e]);
       return [s, e];
     }
@@ -140,7 +164,8 @@ function build(nfa: Nfa, ast: Ast): [number, number] {
       return [s, cur];
     }
     case 'alt': {
-      const s = nfa.add(), e = nfa.add();
+      const s = nfa.add(),
+        e = nfa.add();
       for (const al of ast.alts) {
         const [a, b] = build(nfa, al);
         nfa.eps[s].push(a);
@@ -197,8 +222,13 @@ function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa
   const nfa = new Nfa();
   const [start0, end0] = build(nfa, parts[0]);
   const firstHi = nfa.eps.length;
-  let start = start0, end = end0;
-  for (const p of parts.slice(1)) { const [a, b] = build(nfa, p); nfa.eps[end].push(a); end = b; }
+  let start = start0,
+    end = end0;
+  for (const p of parts.slice(1)) {
+    const [a, b] = build(nfa, p);
+    nfa.eps[end].push(a);
+    end = b;
+  }
   if (prefix) {
     const loop = nfa.add();
     nfa.edges[loop].push([ALL_DIGITS, loop]);
@@ -210,7 +240,11 @@ function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa
     const stack = [...set];
     while (stack.length) {
       const x = stack.pop()!;
-      for (const y of nfa.eps[x]) if (!seen.has(y)) { seen.add(y); stack.push(y); }
+      for (const y of nfa.eps[x])
+        if (!seen.has(y)) {
+          seen.add(y);
+          stack.push(y);
+        }
     }
     return [...seen].sort((a, b) => a - b);
   };
@@ -220,7 +254,11 @@ function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa
   const getId = (set: number[]): number => {
     const key = set.join(',');
     let id = ids.get(key);
-    if (id === undefined) { id = sets.length; ids.set(key, id); sets.push(set); }
+    if (id === undefined) {
+      id = sets.length;
+      ids.set(key, id);
+      sets.push(set);
+    }
     return id;
   };
   if (nonEmptyFirst) {
@@ -249,7 +287,12 @@ function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa
     changed = false;
     for (let q = 0; q < size; q++) {
       if (live[q]) continue;
-      for (let d = 0; d < 10; d++) if (live[trans[q * 10 + d]]) { live[q] = 1; changed = true; break; }
+      for (let d = 0; d < 10; d++)
+        if (live[trans[q * 10 + d]]) {
+          live[q] = 1;
+          changed = true;
+          break;
+        }
     }
   }
   const dead = ids.get('') ?? -1;
@@ -262,7 +305,10 @@ const dfaCache = new Map<string, Dfa>();
 export function regexDfa(src: string, prefix = false): Dfa {
   const key = (prefix ? 'P:' : 'F:') + src;
   let d = dfaCache.get(key);
-  if (!d) { d = astToDfa(parseRegex(src), prefix); dfaCache.set(key, d); }
+  if (!d) {
+    d = astToDfa(parseRegex(src), prefix);
+    dfaCache.set(key, d);
+  }
   return d;
 }
 
@@ -298,7 +344,11 @@ interface Evaluator {
 type AcceptOf = (ci: number, st: Int32Array) => boolean;
 
 /** getNumberType over component states (mirror of fastpath's numberType). */
-function typeChecker(plan: RegionPlan, add: (src: string) => number, st_accept: AcceptOf): (n: number, st: Int32Array) => NumberType | null | undefined {
+function typeChecker(
+  plan: RegionPlan,
+  add: (src: string) => number,
+  st_accept: AcceptOf,
+): (n: number, st: Int32Array) => NumberType | null | undefined {
   const g = add(plan.nationalNumberPattern);
   const mk = (t: NumberType) => {
     const d = plan.types[t];
@@ -329,17 +379,25 @@ function typeChecker(plan: RegionPlan, add: (src: string) => number, st_accept: 
 function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
   const plan = getRegionPlan(region);
   const comps: Dfa[] = [];
-  const add = (src: string, prefix = false): number => { comps.push(regexDfa(src, prefix)); return comps.length - 1; };
+  const add = (src: string, prefix = false): number => {
+    comps.push(regexDfa(src, prefix));
+    return comps.length - 1;
+  };
   const acceptOf: AcceptOf = (ci, st) => comps[ci].accept[st[ci]] === 1;
   const ownType = typeChecker(plan, add, acceptOf); // component 0 = region's national pattern
   const shared = plan.callingCodeRegions.length > 1;
   const idx = plan.callingCodeRegions.indexOf(region);
-  const earlier = shared ? plan.callingCodeRegions.slice(0, idx).map((r) => {
-    const p = getRegionPlan(r);
-    if (p.leadingDigits) { const c = add(p.leadingDigits, true); return (_n: number, st: Int32Array) => acceptOf(c, st); }
-    const tc = typeChecker(p, add, acceptOf);
-    return (n: number, st: Int32Array) => tc(n, st) !== undefined;
-  }) : [];
+  const earlier = shared
+    ? plan.callingCodeRegions.slice(0, idx).map((r) => {
+        const p = getRegionPlan(r);
+        if (p.leadingDigits) {
+          const c = add(p.leadingDigits, true);
+          return (_n: number, st: Int32Array) => acceptOf(c, st);
+        }
+        const tc = typeChecker(p, add, acceptOf);
+        return (n: number, st: Int32Array) => tc(n, st) !== undefined;
+      })
+    : [];
   const ownLd = shared && plan.leadingDigits ? add(plan.leadingDigits, true) : -1;
 
   // National-prefix round-trip superset (helpers/extractNationalNumber.js). parse() strips a
@@ -353,7 +411,9 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
     const nAst = parseRegex(main.nationalNumberPattern);
     const ast = parseRegex(plan.nationalPrefixForParsing);
     const alts = ast.k === 'alt' ? ast.alts : [ast];
-    const pre: Ast[] = [], whole: Ast[] = [], forced: Ast[] = [];
+    const pre: Ast[] = [],
+      whole: Ast[] = [],
+      forced: Ast[] = [];
     for (const a of alts) {
       if (a.k === 'seq' && a.items[a.items.length - 1].k === 'end') {
         const items = a.items.slice(0, -1);
@@ -364,7 +424,10 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
       }
     }
     const alt = (xs: Ast[]): Ast => (xs.length === 1 ? xs[0] : { k: 'alt', alts: xs });
-    const push = (d: Dfa): number => { comps.push(d); return comps.length - 1; };
+    const push = (d: Dfa): number => {
+      comps.push(d);
+      return comps.length - 1;
+    };
     if (pre.length) {
       const c1 = push(astToDfa([alt(pre), nAst], false, true));
       flags.push((st) => acceptOf(c1, st));
@@ -374,8 +437,14 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
         flags.push((st) => acceptOf(cp, st) && !acceptOf(cn, st));
       }
     }
-    if (forced.length) { const c = push(astToDfa(alt(forced), true, true)); flags.push((st) => acceptOf(c, st)); }
-    if (whole.length) { const c = push(astToDfa(alt(whole), false, true)); flags.push((st) => acceptOf(c, st)); }
+    if (forced.length) {
+      const c = push(astToDfa(alt(forced), true, true));
+      flags.push((st) => acceptOf(c, st));
+    }
+    if (whole.length) {
+      const c = push(astToDfa(alt(whole), false, true));
+      flags.push((st) => acceptOf(c, st));
+    }
   }
   const maxLen = Math.min(MAX_LENGTH_FOR_NSN, Math.max(...plan.possibleLengths));
 
@@ -393,21 +462,30 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
 
 function hasCap(a: Ast): boolean {
   switch (a.k) {
-    case 'cap': return true;
-    case 'seq': return a.items.some(hasCap);
-    case 'alt': return a.alts.some(hasCap);
-    case 'rep': return hasCap(a.node);
-    default: return false;
+    case 'cap':
+      return true;
+    case 'seq':
+      return a.items.some(hasCap);
+    case 'alt':
+      return a.alts.some(hasCap);
+    case 'rep':
+      return hasCap(a.node);
+    default:
+      return false;
   }
 }
 
 /** The language of `a` restricted (approximately from above) to matches where a capture group participates. */
 function forceCaptures(a: Ast): Ast {
   switch (a.k) {
-    case 'seq': return { k: 'seq', items: a.items.map(forceCaptures) };
-    case 'alt': return a.alts.some(hasCap) ? { k: 'alt', alts: a.alts.filter(hasCap).map(forceCaptures) } : a;
-    case 'rep': return hasCap(a.node) && a.min === 0 && a.max === 1 ? forceCaptures(a.node) : a;
-    default: return a;
+    case 'seq':
+      return { k: 'seq', items: a.items.map(forceCaptures) };
+    case 'alt':
+      return a.alts.some(hasCap) ? { k: 'alt', alts: a.alts.filter(hasCap).map(forceCaptures) } : a;
+    case 'rep':
+      return hasCap(a.node) && a.min === 0 && a.max === 1 ? forceCaptures(a.node) : a;
+    default:
+      return a;
   }
 }
 
@@ -420,46 +498,64 @@ function buildLayered(ev: Evaluator): LayeredAutomaton {
   const trans: number[] = [];
   const root = new Int32Array(nc); // all components start at 0
   keys.set('0|' + root.join(','), 0);
-  stStates.push(root); depth.push(0);
+  stStates.push(root);
+  depth.push(0);
   const g = comps[0];
   for (let q = 0; q < stStates.length; q++) {
-    const st = stStates[q], d = depth[q];
+    const st = stStates[q],
+      d = depth[q];
     for (let dig = 0; dig < 10; dig++) {
-      if (d >= maxLen) { trans[q * 10 + dig] = -1; continue; }
+      if (d >= maxLen) {
+        trans[q * 10 + dig] = -1;
+        continue;
+      }
       const ns = new Int32Array(nc);
       for (let c = 0; c < nc; c++) ns[c] = comps[c].trans[st[c] * 10 + dig];
-      if (!g.live[ns[0]]) { trans[q * 10 + dig] = -1; continue; } // nothing valid below
+      if (!g.live[ns[0]]) {
+        trans[q * 10 + dig] = -1;
+        continue;
+      } // nothing valid below
       // dead components all behave alike: normalise so equal futures share a state
       for (let c = 0; c < nc; c++) if (!comps[c].live[ns[c]] && comps[c].dead >= 0) ns[c] = comps[c].dead;
-      const key = (d + 1) + '|' + ns.join(',');
+      const key = d + 1 + '|' + ns.join(',');
       let id = keys.get(key);
       if (id === undefined) {
         id = stStates.length;
         keys.set(key, id);
-        stStates.push(ns); depth.push(d + 1);
+        stStates.push(ns);
+        depth.push(d + 1);
       }
       trans[q * 10 + dig] = id;
     }
   }
   const S = stStates.length;
-  const acc = new Uint8Array(S), fl = new Uint8Array(S);
+  const acc = new Uint8Array(S),
+    fl = new Uint8Array(S);
   for (let q = 0; q < S; q++) {
     if (ev.accept(depth[q], stStates[q])) {
       acc[q] = 1;
       if (ev.flag(stStates[q])) fl[q] = 1;
     }
   }
-  const cnt = new Float64Array(S), cntF = new Float64Array(S);
+  const cnt = new Float64Array(S),
+    cntF = new Float64Array(S);
   const T = Int32Array.from(trans);
-  for (let q = S - 1; q >= 0; q--) { // BFS order: children have larger ids
-    let c = acc[q], f = fl[q];
+  for (let q = S - 1; q >= 0; q--) {
+    // BFS order: children have larger ids
+    let c = acc[q],
+      f = fl[q];
     for (let dig = 0; dig < 10; dig++) {
       const t = T[q * 10 + dig];
       if (t < 0) continue;
-      if (cnt[t] === 0) { T[q * 10 + dig] = -1; continue; }
-      c += cnt[t]; f += cntF[t];
+      if (cnt[t] === 0) {
+        T[q * 10 + dig] = -1;
+        continue;
+      }
+      c += cnt[t];
+      f += cntF[t];
     }
-    cnt[q] = c; cntF[q] = f;
+    cnt[q] = c;
+    cntF[q] = f;
   }
   const acceptClean = acc.map((x, q) => (x && !fl[q] ? 1 : 0));
   const cntClean = cnt.map((x, q) => x - cntF[q]);
@@ -478,7 +574,10 @@ const automatonCache = new Map<string, LayeredAutomaton>();
 export function regionAutomaton(region: Region, type: NumberType | null): LayeredAutomaton {
   const key = region + ':' + (type ?? '*');
   let a = automatonCache.get(key);
-  if (!a) { a = buildLayered(evaluatorFor(region, type)); automatonCache.set(key, a); }
+  if (!a) {
+    a = buildLayered(evaluatorFor(region, type));
+    automatonCache.set(key, a);
+  }
   return a;
 }
 
@@ -513,7 +612,11 @@ export class NumberSpace {
   /** Count per prefix after exceptions, aligned with `prefixList`. */
   readonly perPrefix: number[];
 
-  constructor(readonly region: Region, readonly automaton: LayeredAutomaton, prefixes: readonly string[] = []) {
+  constructor(
+    readonly region: Region,
+    readonly automaton: LayeredAutomaton,
+    prefixes: readonly string[] = [],
+  ) {
     const a = automaton;
     let ps = [...new Set(prefixes.length ? prefixes : [''])];
     ps = ps.filter((p) => !ps.some((o) => o !== p && p.startsWith(o)));
@@ -551,7 +654,10 @@ export class NumberSpace {
       for (let j = 0; j < nf; j++) {
         const [nsnSuffix, rawRank] = unrankFlagged(a, s0, j);
         const nsn = ps[k] + nsnSuffix;
-        if (cls.typeOf(nsn) === undefined) { exc.push(cum[k] + rawRank); perPrefixExc[k]++; }
+        if (cls.typeOf(nsn) === undefined) {
+          exc.push(cum[k] + rawRank);
+          perPrefixExc[k]++;
+        }
       }
     }
     exc.sort((x, y) => x - y);
@@ -562,22 +668,35 @@ export class NumberSpace {
   }
 
   /** Prefixes actually used (deduplicated, without ones covered by a shorter prefix). */
-  get prefixList(): readonly string[] { return this.prefixes; }
+  get prefixList(): readonly string[] {
+    return this.prefixes;
+  }
 
   /** The i-th NSN of the space, i ∈ [0, count). @throws RangeError outside. */
   unrank(i: number): string {
-    if (!(i >= 0 && i < this.count) || !Number.isInteger(i)) throw new RangeError(`index ${i} outside [0, ${this.count})`);
+    if (!(i >= 0 && i < this.count) || !Number.isInteger(i))
+      throw new RangeError(`index ${i} outside [0, ${this.count})`);
     // skip exceptions: r = i + #{j : exc[j] - j <= i}
     const e = this.excShifted;
-    let lo = 0, hi = e.length;
-    while (lo < hi) { const mid = (lo + hi) >>> 1; if (e[mid] <= i) lo = mid + 1; else hi = mid; }
+    let lo = 0,
+      hi = e.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (e[mid] <= i) lo = mid + 1;
+      else hi = mid;
+    }
     let r = i + lo;
     // prefix part
     const cum = this.cum;
     let k = 0;
     if (cum.length > 2) {
-      let a = 0, b = cum.length - 2;
-      while (a < b) { const m = (a + b + 1) >>> 1; if (cum[m] <= r) a = m; else b = m - 1; }
+      let a = 0,
+        b = cum.length - 2;
+      while (a < b) {
+        const m = (a + b + 1) >>> 1;
+        if (cum[m] <= r) a = m;
+        else b = m - 1;
+      }
       k = a;
     }
     r -= cum[k];
@@ -593,14 +712,21 @@ export function unrankFrom(a: LayeredAutomaton, s: number, r: number): string {
 function unrankWith(trans: Int32Array, cnt: Float64Array, acc: Uint8Array, s: number, r: number): string {
   let out = '';
   for (;;) {
-    if (acc[s] === 1) { if (r === 0) return out; r--; }
+    if (acc[s] === 1) {
+      if (r === 0) return out;
+      r--;
+    }
     const base = s * 10;
     let d = 0;
     for (; d < 10; d++) {
       const t = trans[base + d];
       if (t < 0) continue;
       const c = cnt[t];
-      if (r < c) { out += DIG[d]; s = t; break; }
+      if (r < c) {
+        out += DIG[d];
+        s = t;
+        break;
+      }
       r -= c;
     }
     if (d === 10) throw new Error('unrank: index out of range (automaton corrupt)');
@@ -609,18 +735,28 @@ function unrankWith(trans: Int32Array, cnt: Float64Array, acc: Uint8Array, s: nu
 
 /** The j-th flagged suffix below s and its rank among all accepted suffixes below s. */
 export function unrankFlagged(a: LayeredAutomaton, s: number, j: number): [string, number] {
-  const trans = a.trans, cnt = a.cnt, cf = a.cntFlagged;
-  let out = '', rank = 0;
+  const trans = a.trans,
+    cnt = a.cnt,
+    cf = a.cntFlagged;
+  let out = '',
+    rank = 0;
   for (;;) {
     if (a.accept[s] === 1) {
-      if (a.flagged[s] === 1) { if (j === 0) return [out, rank]; j--; }
+      if (a.flagged[s] === 1) {
+        if (j === 0) return [out, rank];
+        j--;
+      }
       rank++;
     }
     let d = 0;
     for (; d < 10; d++) {
       const t = trans[s * 10 + d];
       if (t < 0) continue;
-      if (j < cf[t]) { out += DIG[d]; s = t; break; }
+      if (j < cf[t]) {
+        out += DIG[d];
+        s = t;
+        break;
+      }
       j -= cf[t];
       rank += cnt[t];
     }

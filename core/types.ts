@@ -9,8 +9,17 @@ import type { CountryCode, NumberType as LibNumberType } from 'libphonenumber-js
 export type NumberType = NonNullable<LibNumberType>;
 
 export const NUMBER_TYPES: readonly NumberType[] = [
-  'FIXED_LINE', 'MOBILE', 'FIXED_LINE_OR_MOBILE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST',
-  'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL',
+  'FIXED_LINE',
+  'MOBILE',
+  'FIXED_LINE_OR_MOBILE',
+  'TOLL_FREE',
+  'PREMIUM_RATE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
 ] as const;
 
 export type Region = CountryCode;

@@ -13,11 +13,7 @@
  * metadata on every match, which is where most of its time goes; the results are identical
  * (checked by a differential test against the library's own methods).
  */
-import {
-  Metadata,
-  parsePhoneNumberWithError,
-  ParseError,
-} from 'libphonenumber-js/max';
+import { Metadata, parsePhoneNumberWithError, ParseError } from 'libphonenumber-js/max';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
 import type { CheckResult, ErrorReason, NumberType, Region } from './types.ts';
 import { e161Digits, normalizeRegion, normalizeText, rawSlice } from './normalize.ts';
@@ -89,7 +85,14 @@ interface Plan {
 
 // Order from libphonenumber getNumberType (NON_FIXED_LINE_PHONE_TYPES).
 const NON_FIXED_TYPES: NumberType[] = [
-  'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
   'VOICEMAIL',
 ];
 const FIRST_GROUP = /(\$\d)/;
@@ -248,7 +251,11 @@ export function parseCount(): number {
 }
 
 const ERROR_REASONS: ReadonlySet<string> = new Set([
-  'TOO_SHORT', 'TOO_LONG', 'INVALID_COUNTRY', 'NOT_A_NUMBER', 'INVALID_LENGTH',
+  'TOO_SHORT',
+  'TOO_LONG',
+  'INVALID_COUNTRY',
+  'NOT_A_NUMBER',
+  'INVALID_LENGTH',
 ]);
 
 function countDigits(s: string): number {
@@ -262,7 +269,18 @@ function countDigits(s: string): number {
 
 function failed(input: string, error: ErrorReason, detail: string, digits: number): Checked {
   return {
-    result: { input, valid: false, possible: false, e164: null, region: null, type: null, ext: null, national: null, error, detail },
+    result: {
+      input,
+      valid: false,
+      possible: false,
+      e164: null,
+      region: null,
+      type: null,
+      ext: null,
+      national: null,
+      error,
+      detail,
+    },
     pn: null,
     valid: false,
     possible: false,
@@ -301,7 +319,13 @@ function planName(pn: PhoneNumber, valid: boolean): string {
  * `text` is the exact string that was parsed (used only to ask validatePhoneNumberLength why a
  * number is not possible), `region` the default region it was parsed with.
  */
-function fromParsed(pn: PhoneNumber, input: string, text: string, region: Region | undefined, shorthand: boolean): Checked {
+function fromParsed(
+  pn: PhoneNumber,
+  input: string,
+  text: string,
+  region: Region | undefined,
+  shorthand: boolean,
+): Checked {
   let type = typeOf(pn);
   let valid = isValidGivenType(pn, type);
   if (!valid) {
@@ -320,9 +344,12 @@ function fromParsed(pn: PhoneNumber, input: string, text: string, region: Region
   let detail: string | null = null;
   if (!possible) {
     error = verdict;
-    detail = error === 'TOO_SHORT' ? `too short for the numbering plan of ${planName(pn, valid)}`
-      : error === 'TOO_LONG' ? `too long for the numbering plan of ${planName(pn, valid)}`
-      : `length not used by the numbering plan of ${planName(pn, valid)}`;
+    detail =
+      error === 'TOO_SHORT'
+        ? `too short for the numbering plan of ${planName(pn, valid)}`
+        : error === 'TOO_LONG'
+          ? `too long for the numbering plan of ${planName(pn, valid)}`
+          : `length not used by the numbering plan of ${planName(pn, valid)}`;
   } else if (!valid) {
     detail = `not a number in the numbering plan of ${planName(pn, valid)} (length is possible, digits are not assigned or outdated)`;
   }
@@ -412,8 +439,10 @@ function checkShorthand(text: string, input: string, prev: Checked, region: Regi
 const HAS_LETTER = /\p{L}/u;
 // Extension at the end, in the forms libphonenumber's own extension pattern accepts
 // (explicit: ext/extn/extension/extensión/доб/anexo; ambiguous: x # ~ int; RFC 3966 `;ext=`).
-const EXT_TAIL = /(?:(?:;(?:ext=\d{1,20}|isub=[\w.!~*'()%-]*))+|[ \t]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\u0434\u043e\u0431|anexo)[:.]?[ \t,-]*\d{1,20}|[ \t]*(?:[x#~]|int)[:.]?[ \t,-]*\d{1,9})#?$/iu;
-const LEADING_LABEL = /^(?:(?:tel(?:ephone|efono|efone|efon|efoon|efax|f)?|t[ée]l[ée]phone|t[ée]l|phone|fax|telefax|mob(?:ile|il)?|cell(?:phone)?|gsm|hotline|whatsapp|tlf|tfn|landline|switchboard)(?:\s*[.:]|(?=[\s\d+(]))|(?:t|f|m|ph|tf)\s*[.:])\s*/iu;
+const EXT_TAIL =
+  /(?:(?:;(?:ext=\d{1,20}|isub=[\w.!~*'()%-]*))+|[ \t]*(?:e?xt(?:ensi(?:o\u0301?|\u00f3))?n?|\u0434\u043e\u0431|anexo)[:.]?[ \t,-]*\d{1,20}|[ \t]*(?:[x#~]|int)[:.]?[ \t,-]*\d{1,9})#?$/iu;
+const LEADING_LABEL =
+  /^(?:(?:tel(?:ephone|efono|efone|efon|efoon|efax|f)?|t[ée]l[ée]phone|t[ée]l|phone|fax|telefax|mob(?:ile|il)?|cell(?:phone)?|gsm|hotline|whatsapp|tlf|tfn|landline|switchboard)(?:\s*[.:]|(?=[\s\d+(]))|(?:t|f|m|ph|tf)\s*[.:])\s*/iu;
 const DIGIT = /\d/;
 
 const VANITY_SHAPE = /^\+?[\d(][\d\s().-]*[A-Za-z][A-Za-z\d\s().-]*$/;
@@ -591,9 +620,14 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
     const r = runs[i];
     if (r.text) {
       const input = inputOf(ctx, r.span);
-      out.push(placed(r.mixed
-        ? failed(input, 'NOT_A_NUMBER', vanityDetail(text.slice(r.span.start, r.span.end)), countDigits(input))
-        : textRow(input), r.span.start));
+      out.push(
+        placed(
+          r.mixed
+            ? failed(input, 'NOT_A_NUMBER', vanityDetail(text.slice(r.span.start, r.span.end)), countDigits(input))
+            : textRow(input),
+          r.span.start,
+        ),
+      );
       continue;
     }
     ctx.room = room - out.length;
@@ -607,7 +641,12 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
       const total = countDigits(text.slice(r.span.start, next.span.end)) + (word.match(/[A-Z]/g) ?? []).length;
       if (/^[A-Z0-9][A-Z0-9-]*[A-Z0-9]$/.test(word) && total >= 7 && total <= 15) {
         const span = { start: r.span.start, end: next.span.end };
-        out.push(placed(failed(inputOf(ctx, span), 'NOT_A_NUMBER', vanityDetail(text.slice(span.start, span.end)), total), span.start));
+        out.push(
+          placed(
+            failed(inputOf(ctx, span), 'NOT_A_NUMBER', vanityDetail(text.slice(span.start, span.end)), total),
+            span.start,
+          ),
+        );
         i++;
         continue;
       }
@@ -657,7 +696,9 @@ export function validateField(raw: string, defaultRegion?: string | null): Check
   const out = numbersInField(raw, defaultRegion);
   // An input row is never silently dropped: an empty field (or one holding only labels and
   // separators) reports one NOT_A_NUMBER row, so every row of a validate job is accounted for.
-  return out.length ? out : [failed(typeof raw === 'string' ? raw : '', 'NOT_A_NUMBER', 'empty: no phone number in the field', 0).result];
+  return out.length
+    ? out
+    : [failed(typeof raw === 'string' ? raw : '', 'NOT_A_NUMBER', 'empty: no phone number in the field', 0).result];
 }
 
 function numbersInField(raw: string, defaultRegion?: string | null): CheckResult[] {
@@ -666,13 +707,17 @@ function numbersInField(raw: string, defaultRegion?: string | null): CheckResult
   const norm = normalizeText(raw);
   const text = norm.text;
   const ctx: FieldCtx = {
-    raw, norm, region, workStart: parses, maxWork: searchBudget(text.length), room: MAX_RESULTS_PER_FIELD,
+    raw,
+    norm,
+    region,
+    workStart: parses,
+    maxWork: searchBudget(text.length),
+    room: MAX_RESULTS_PER_FIELD,
     seen: new Map(),
   };
   // Fast path: one clean number, no letters or hard separators.
-  const rows = !NEEDS_SPLIT_CHECK.test(text) && CLEAN_EDGES.test(text)
-    ? numbersIn(ctx, { start: 0, end: text.length })
-    : [];
+  const rows =
+    !NEEDS_SPLIT_CHECK.test(text) && CLEAN_EDGES.test(text) ? numbersIn(ctx, { start: 0, end: text.length }) : [];
   if (rows.length === 0) {
     for (const seg of hardSegments(text)) {
       ctx.room = MAX_RESULTS_PER_FIELD - rows.length;

@@ -27,12 +27,16 @@ export interface ListBatchesQuery {
 }
 
 /** Newest first; returns up to `limit` rows and the cursor of the next page (null at the end). */
-export async function listBatches(pool: pg.Pool, q: ListBatchesQuery): Promise<{ rows: BatchRow[]; next: BatchCursor | null }> {
+export async function listBatches(
+  pool: pg.Pool,
+  q: ListBatchesQuery,
+): Promise<{ rows: BatchRow[]; next: BatchCursor | null }> {
   const where = ['project = $1'];
   const args: unknown[] = [q.project];
   if (q.status) where.push(`status = $${args.push(q.status)}`);
   if (q.operation) where.push(`operation = $${args.push(q.operation)}`);
-  if (q.after) where.push(`(created_at, id) < ($${args.push(q.after.createdAt)}::timestamptz, $${args.push(q.after.id)}::uuid)`);
+  if (q.after)
+    where.push(`(created_at, id) < ($${args.push(q.after.createdAt)}::timestamptz, $${args.push(q.after.id)}::uuid)`);
   const r = await pool.query(
     `SELECT *, created_at::text AS created_at_text FROM batches WHERE ${where.join(' AND ')}
      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
@@ -70,7 +74,10 @@ export interface ListNumbersQuery {
 }
 
 /** Numbers in (seq, part) order, keyset-paged on the primary key. */
-export async function listNumbers(pool: pg.Pool, q: ListNumbersQuery): Promise<{ rows: NumberRow[]; next: { seq: number; part: number } | null }> {
+export async function listNumbers(
+  pool: pg.Pool,
+  q: ListNumbersQuery,
+): Promise<{ rows: NumberRow[]; next: { seq: number; part: number } | null }> {
   const where = ['batch_id = $1'];
   const args: unknown[] = [q.batchId];
   if (q.after) where.push(`(seq, part) > ($${args.push(q.after.seq)}::bigint, $${args.push(q.after.part)}::smallint)`);
@@ -83,20 +90,39 @@ export async function listNumbers(pool: pg.Pool, q: ListNumbersQuery): Promise<{
     args,
   );
   const rows: NumberRow[] = r.rows.slice(0, q.limit).map((x) => ({
-    seq: Number(x.seq), part: Number(x.part), raw: x.raw, valid: x.valid, possible: x.possible, e164: x.e164,
-    region: x.region, type: x.number_type, ext: x.ext, national: x.national, error: x.error, detail: x.detail,
+    seq: Number(x.seq),
+    part: Number(x.part),
+    raw: x.raw,
+    valid: x.valid,
+    possible: x.possible,
+    e164: x.e164,
+    region: x.region,
+    type: x.number_type,
+    ext: x.ext,
+    national: x.national,
+    error: x.error,
+    detail: x.detail,
   }));
   const last = rows[rows.length - 1];
   return { rows, next: r.rows.length > q.limit && last ? { seq: last.seq, part: last.part } : null };
 }
 
 /** Unfinished batches of the given projects: the hub's list of what to ask Temporal about. */
-export async function activeBatches(pool: pg.Pool, projects: string[]): Promise<Array<{ id: string; project: string; status: BatchStatus; operation: string; createdAt: Date }>> {
+export async function activeBatches(
+  pool: pg.Pool,
+  projects: string[],
+): Promise<Array<{ id: string; project: string; status: BatchStatus; operation: string; createdAt: Date }>> {
   if (!projects.length) return [];
   const r = await pool.query(
     `SELECT id, project, status, operation, created_at FROM batches
      WHERE status IN ('pending', 'running') AND project = ANY($1::text[]) ORDER BY created_at`,
     [projects],
   );
-  return r.rows.map((x) => ({ id: x.id, project: x.project, status: x.status, operation: x.operation, createdAt: x.created_at }));
+  return r.rows.map((x) => ({
+    id: x.id,
+    project: x.project,
+    status: x.status,
+    operation: x.operation,
+    createdAt: x.created_at,
+  }));
 }

@@ -44,7 +44,14 @@ export async function createBatch(pool: pg.Pool, b: CreateBatchInput): Promise<B
   await pool.query(
     `INSERT INTO batches (id, project, operation, spec, workflow_id, library_version)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-    [b.id, b.project, b.spec.generate ? 'generate' : 'validate', JSON.stringify(b.spec), b.workflowId, b.libraryVersion],
+    [
+      b.id,
+      b.project,
+      b.spec.generate ? 'generate' : 'validate',
+      JSON.stringify(b.spec),
+      b.workflowId,
+      b.libraryVersion,
+    ],
   );
   const r = await pool.query<{ status: BatchStatus }>('SELECT status FROM batches WHERE id = $1', [b.id]);
   return r.rows[0]!.status;
@@ -78,10 +85,21 @@ export async function getBatch(pool: pg.Pool, id: string): Promise<BatchRow | nu
 export function toBatchRow(r: Record<string, any>): BatchRow {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    id: r.id, project: r.project, operation: r.operation, spec: r.spec, status: r.status,
-    workflowId: r.workflow_id, total: num(r.total), processed: Number(r.processed), valid: Number(r.valid),
-    invalid: Number(r.invalid), libraryVersion: r.library_version, error: r.error, createdAt: r.created_at,
-    startedAt: r.started_at, finishedAt: r.finished_at,
+    id: r.id,
+    project: r.project,
+    operation: r.operation,
+    spec: r.spec,
+    status: r.status,
+    workflowId: r.workflow_id,
+    total: num(r.total),
+    processed: Number(r.processed),
+    valid: Number(r.valid),
+    invalid: Number(r.invalid),
+    libraryVersion: r.library_version,
+    error: r.error,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
   };
 }
 
@@ -161,7 +179,12 @@ export async function countInputs(pool: pg.Pool, batchId: string): Promise<numbe
  * referenced batch must belong to the same project; returns null when there is no such batch
  * (another project's batch is treated as absent, so nothing leaks across projects).
  */
-export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBatchId: string, project: string): Promise<number | null> {
+export async function copyInputsFromBatch(
+  pool: pg.Pool,
+  batchId: string,
+  refBatchId: string,
+  project: string,
+): Promise<number | null> {
   return withTransaction(pool, async (client) => {
     const ref = await client.query('SELECT 1 FROM batches WHERE id = $1 AND project = $2', [refBatchId, project]);
     if (ref.rowCount === 0) return null;
@@ -180,7 +203,18 @@ export type ExportFormat = 'csv' | 'ndjson';
 
 /** Columns of an export, in order: the per-number result fields of `phonebatch check`. */
 export const EXPORT_COLUMNS = [
-  'seq', 'part', 'raw', 'valid', 'possible', 'e164', 'region', 'number_type', 'ext', 'national', 'error', 'detail',
+  'seq',
+  'part',
+  'raw',
+  'valid',
+  'possible',
+  'e164',
+  'region',
+  'number_type',
+  'ext',
+  'national',
+  'error',
+  'detail',
 ] as const;
 
 /**
@@ -203,7 +237,9 @@ export async function exportNumbers(
   let broken: Error | undefined;
   try {
     if (format === 'csv') {
-      await pipeline(client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), out, { end: false });
+      await pipeline(client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), out, {
+        end: false,
+      });
     } else {
       // Postgres renders each row as JSON, so Node only passes lines through.
       const sql = `COPY (SELECT row_to_json(t)::text FROM (${select}) t) TO STDOUT`;

@@ -12,8 +12,19 @@ import { withTransaction } from './pool.ts';
 
 /** Column order of the text blocks given to {@link writeChunk}. */
 export const NUMBER_COLUMNS = [
-  'batch_id', 'seq', 'part', 'e164', 'ext', 'region', 'number_type', 'valid', 'possible',
-  'national', 'error', 'detail', 'raw',
+  'batch_id',
+  'seq',
+  'part',
+  'e164',
+  'ext',
+  'region',
+  'number_type',
+  'valid',
+  'possible',
+  'national',
+  'error',
+  'detail',
+  'raw',
 ] as const;
 
 /** The narrower row of a generated number (the other columns are null or default). */
@@ -131,11 +142,14 @@ export async function checkLedger(pool: pg.Pool, batchId: string, plan: ChunkPla
     }
     if (chunk > expected) missing.push([expected, chunk]);
     expected = chunk + 1;
-    if (rows !== expectRows(chunk)) mismatch ??= `chunk ${chunk}: ledger says ${rows} rows, the plan ${expectRows(chunk)}`;
+    if (rows !== expectRows(chunk))
+      mismatch ??= `chunk ${chunk}: ledger says ${rows} rows, the plan ${expectRows(chunk)}`;
   }
   if (expected < plan.chunks) missing.push([expected, plan.chunks]);
   if (!mismatch) {
-    const r = await pool.query<{ n: string }>('SELECT count(*)::bigint AS n FROM numbers WHERE batch_id = $1', [batchId]);
+    const r = await pool.query<{ n: string }>('SELECT count(*)::bigint AS n FROM numbers WHERE batch_id = $1', [
+      batchId,
+    ]);
     const stored = Number(r.rows[0]!.n);
     // Every result row is valid or invalid: the ledger's valid + invalid is the rows it wrote.
     if (stored !== counts.valid + counts.invalid) {

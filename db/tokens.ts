@@ -38,10 +38,13 @@ export async function createToken(pool: pg.Pool, project: string, name?: string)
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const id = randomUUID();
   await pool.query('INSERT INTO projects (name) VALUES ($1) ON CONFLICT DO NOTHING', [project]);
-  await pool.query(
-    'INSERT INTO api_tokens (id, project, token_hash, hint, name) VALUES ($1, $2, $3, $4, $5)',
-    [id, project, hashToken(token), token.slice(0, TOKEN_PREFIX.length + 4), name ?? null],
-  );
+  await pool.query('INSERT INTO api_tokens (id, project, token_hash, hint, name) VALUES ($1, $2, $3, $4, $5)', [
+    id,
+    project,
+    hashToken(token),
+    token.slice(0, TOKEN_PREFIX.length + 4),
+    name ?? null,
+  ]);
   return { id, project, token };
 }
 

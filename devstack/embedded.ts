@@ -51,7 +51,10 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     const pg = await startPostgres(opts.persistent ? { dataDir: join(dir, 'pgdata'), port: 55432 } : {});
     cleanups.push(() => pg.stop());
     say('Starting Temporal dev server …');
-    const temporal = await startTemporal({ ui: true, ...(opts.persistent ? { dbFile: join(dir, 'temporal.sqlite'), port: 7233, uiPort: 8233 } : {}) });
+    const temporal = await startTemporal({
+      ui: true,
+      ...(opts.persistent ? { dbFile: join(dir, 'temporal.sqlite'), port: 7233, uiPort: 8233 } : {}),
+    });
     cleanups.push(() => temporal.stop());
     const config: Config = {
       databaseUrl: pg.url,

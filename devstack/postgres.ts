@@ -65,8 +65,14 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Ru
       // Bulk-load settings that keep durability: commits are flushed (synchronous_commit on),
       // checkpoints are rare. make bench measures what synchronous commit costs COPY.
       postgresFlags: [
-        '-c', `synchronous_commit=${opts.synchronousCommit === false ? 'off' : 'on'}`,
-        '-c', 'shared_buffers=256MB', '-c', 'max_wal_size=4GB', '-c', 'checkpoint_timeout=30min',
+        '-c',
+        `synchronous_commit=${opts.synchronousCommit === false ? 'off' : 'on'}`,
+        '-c',
+        'shared_buffers=256MB',
+        '-c',
+        'max_wal_size=4GB',
+        '-c',
+        'checkpoint_timeout=30min',
       ],
       onLog: log,
       onError: log,

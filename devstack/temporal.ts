@@ -14,9 +14,13 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Path of the temporal binary; builds it (scripts/tools.sh) on first use. */
 export function temporalBinary(): string {
-  const r = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'temporal'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'temporal'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) throw new Error('could not build the temporal CLI (scripts/tools.sh temporal)');
-  const dir = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'path'], { encoding: 'utf8' }).stdout.trim().split(':')[0]!;
+  const dir = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'path'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split(':')[0]!;
   const bin = join(dir, 'temporal');
   if (!existsSync(bin)) throw new Error(`temporal binary missing at ${bin}`);
   return bin;
@@ -43,7 +47,18 @@ export async function startTemporal(opts: StartTemporalOptions = {}): Promise<Ru
   const bin = temporalBinary();
   const port = opts.port ?? (await freePort());
   const uiPort = opts.uiPort ?? (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--namespace', 'default'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--log-level',
+    'error',
+    '--namespace',
+    'default',
+  ];
   if (opts.ui) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   // The dev server's metrics endpoint defaults to a fixed port; give it a free one.

@@ -16,18 +16,22 @@ export const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 16
 export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
   // PHONEBATCH_WORKER_NODE_ARGS: extra node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (process.env.PHONEBATCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')], {
-    env: {
-      ...process.env,
-      PHONEBATCH_DATABASE_URL: config.databaseUrl,
-      TEMPORAL_ADDRESS: config.temporalAddress,
-      TEMPORAL_NAMESPACE: config.temporalNamespace,
-      PHONEBATCH_TASK_QUEUE: config.taskQueue,
-      LOG_LEVEL: 'warn',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')],
+    {
+      env: {
+        ...process.env,
+        PHONEBATCH_DATABASE_URL: config.databaseUrl,
+        TEMPORAL_ADDRESS: config.temporalAddress,
+        TEMPORAL_NAMESPACE: config.temporalNamespace,
+        PHONEBATCH_TASK_QUEUE: config.taskQueue,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   // Never outlive the parent, whichever exit path it takes.
   const onExit = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -36,7 +36,9 @@ export class CsvInputError extends Error {
 
 /** Yields input rows from a CSV stream. Throws CsvInputError, or csv-parse's CsvError. */
 export async function* csvInputRows(input: Readable, opts: CsvInputOptions): AsyncGenerator<InputRow> {
-  const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES }));
+  const parser = input.pipe(
+    parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES }),
+  );
   input.once('error', (err) => parser.destroy(err));
   let header: string[] | undefined;
   let phoneIdx = 0;
@@ -49,20 +51,30 @@ export async function* csvInputRows(input: Readable, opts: CsvInputOptions): Asy
       header = record;
       if (opts.column !== undefined) {
         phoneIdx = header.indexOf(opts.column);
-        if (phoneIdx < 0) throw new CsvInputError('column', 'header', `no column "${opts.column}" in the CSV header (${columns()})`);
+        if (phoneIdx < 0)
+          throw new CsvInputError('column', 'header', `no column "${opts.column}" in the CSV header (${columns()})`);
       } else {
-        phoneIdx = Math.max(0, header.findIndex((h) => PHONE_COLUMNS.includes(h.trim().toLowerCase())));
+        phoneIdx = Math.max(
+          0,
+          header.findIndex((h) => PHONE_COLUMNS.includes(h.trim().toLowerCase())),
+        );
       }
       if (opts.regionColumn !== undefined) {
         regionIdx = header.indexOf(opts.regionColumn);
-        if (regionIdx < 0) throw new CsvInputError('regionColumn', 'header', `no column "${opts.regionColumn}" in the CSV header (${columns()})`);
+        if (regionIdx < 0)
+          throw new CsvInputError(
+            'regionColumn',
+            'header',
+            `no column "${opts.regionColumn}" in the CSV header (${columns()})`,
+          );
       }
       continue;
     }
     const raw = record[phoneIdx] ?? '';
     const region = regionIdx >= 0 ? record[regionIdx]?.trim() || null : null;
     // PostgreSQL text cannot hold NUL; refuse it here rather than fail the COPY later.
-    if (raw.includes('\u0000') || region?.includes('\u0000')) throw new CsvInputError(null, `record ${line}`, `record ${line} contains a NUL character`);
+    if (raw.includes('\u0000') || region?.includes('\u0000'))
+      throw new CsvInputError(null, `record ${line}`, `record ${line} contains a NUL character`);
     yield { raw, defaultRegion: region };
   }
   if (!header) throw new CsvInputError(null, 'csv', 'empty input (a header row is required)');

@@ -7,7 +7,10 @@ import { pino } from 'pino';
 export const logger = pino(
   {
     level: process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: ['token', '*.token', 'headers.authorization', 'req.headers.authorization', '*.headers.authorization'], censor: '[redacted]' },
+    redact: {
+      paths: ['token', '*.token', 'headers.authorization', 'req.headers.authorization', '*.headers.authorization'],
+      censor: '[redacted]',
+    },
   },
   pino.destination(2),
 );

@@ -94,5 +94,8 @@ export function toBatchSpec(spec: PhoneBatchSpec, configMapLines?: string[]): Ba
 
 /** Splits ConfigMap data into input rows: one per non-empty line, trimmed. */
 export function linesOf(data: string): string[] {
-  return data.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return data
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

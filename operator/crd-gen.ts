@@ -16,12 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import {
-  GenerateSpecSchema,
-  ValidateSourceSchema,
-  ValidateSpecSchema,
-  REGIONS,
-} from '../spec/batch-spec.ts';
+import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema, REGIONS } from '../spec/batch-spec.ts';
 import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './api.ts';
 import { regionsForCallingCode } from '../core/metadata.ts';
 
@@ -40,7 +35,8 @@ export function toStructural(s: Json): Json {
   if (typeof s.description === 'string') out.description = s.description;
   if (Array.isArray(s.anyOf)) {
     const consts = (s.anyOf as Json[]).map((x) => x.const);
-    if (consts.some((c) => typeof c !== 'string')) throw new Error('only unions of string literals convert to a CRD enum');
+    if (consts.some((c) => typeof c !== 'string'))
+      throw new Error('only unions of string literals convert to a CRD enum');
     return { ...out, type: 'string', enum: consts };
   }
   switch (s.type) {
@@ -93,7 +89,8 @@ export function specSchema(): Json {
     {
       // NANP metadata types every number FIXED_LINE_OR_MOBILE: MOBILE/FIXED_LINE cannot be honoured.
       rule: `!has(self.numberType) || !(self.numberType in ['MOBILE', 'FIXED_LINE']) || !(self.region in [${NANP_REGIONS.map((r) => `'${r}'`).join(', ')}])`,
-      message: 'spec.generate.numberType: libphonenumber cannot tell mobile from fixed-line numbers in NANP regions (US, CA, …); use FIXED_LINE_OR_MOBILE',
+      message:
+        'spec.generate.numberType: libphonenumber cannot tell mobile from fixed-line numbers in NANP regions (US, CA, …); use FIXED_LINE_OR_MOBILE',
       fieldPath: '.numberType',
       reason: 'FieldValueInvalid',
     },
@@ -115,14 +112,18 @@ export function specSchema(): Json {
       inline,
       configMapKeyRef: {
         type: 'object',
-        description: 'A key of a ConfigMap in the same namespace; one number per line. Read once, when the batch starts.',
+        description:
+          'A key of a ConfigMap in the same namespace; one number per line. Read once, when the batch starts.',
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
           key: { type: 'string', minLength: 1, maxLength: 253, pattern: '^[-._a-zA-Z0-9]+$' },
         },
         required: ['name', 'key'],
       },
-      batchRef: { ...toStructural(batchRefTb), description: 'UUID of an earlier batch whose numbers are validated (a PhoneBatch uid works).' },
+      batchRef: {
+        ...toStructural(batchRefTb),
+        description: 'UUID of an earlier batch whose numbers are validated (a PhoneBatch uid works).',
+      },
     },
     'x-kubernetes-validations': [
       {
@@ -131,10 +132,15 @@ export function specSchema(): Json {
       },
     ],
   };
-  const validateTb = toStructural({ ...(ValidateSpecSchema as unknown as Json), properties: { ...(ValidateSpecSchema.properties as unknown as Json), source: { type: 'boolean' } } }) as Json & { properties: Record<string, Json> };
+  const validateTb = toStructural({
+    ...(ValidateSpecSchema as unknown as Json),
+    properties: { ...(ValidateSpecSchema.properties as unknown as Json), source: { type: 'boolean' } },
+  }) as Json & { properties: Record<string, Json> };
   validateTb.properties.source = source;
   validateTb.properties.defaultRegion = regionEnum(validateTb.properties.defaultRegion!);
-  validateTb['x-kubernetes-validations'] = [{ rule: 'self == oldSelf', message: 'spec.validate is immutable after creation' }];
+  validateTb['x-kubernetes-validations'] = [
+    { rule: 'self == oldSelf', message: 'spec.validate is immutable after creation' },
+  ];
 
   return {
     type: 'object',
@@ -146,7 +152,8 @@ export function specSchema(): Json {
         type: 'string',
         enum: ['Keep', 'Delete'],
         default: 'Keep',
-        description: 'What happens to the stored rows when this resource is deleted: Keep (default) or Delete. Mutable.',
+        description:
+          'What happens to the stored rows when this resource is deleted: Keep (default) or Delete. Mutable.',
       },
       cancel: {
         type: 'boolean',
@@ -154,8 +161,16 @@ export function specSchema(): Json {
       },
     },
     'x-kubernetes-validations': [
-      { rule: 'has(self.generate) || has(self.validate)', message: 'spec.generate or spec.validate is required', reason: 'FieldValueRequired' },
-      { rule: '!(has(self.generate) && has(self.validate))', message: 'spec.generate and spec.validate are mutually exclusive', reason: 'FieldValueForbidden' },
+      {
+        rule: 'has(self.generate) || has(self.validate)',
+        message: 'spec.generate or spec.validate is required',
+        reason: 'FieldValueRequired',
+      },
+      {
+        rule: '!(has(self.generate) && has(self.validate))',
+        message: 'spec.generate and spec.validate are mutually exclusive',
+        reason: 'FieldValueForbidden',
+      },
       {
         rule: 'has(self.generate) == has(oldSelf.generate) && has(self.validate) == has(oldSelf.validate)',
         message: 'spec.generate and spec.validate cannot be added or removed after creation',
@@ -176,12 +191,18 @@ const count = (description: string): Json => ({ type: 'integer', format: 'int64'
 export function statusSchema(): Json {
   return {
     type: 'object',
-    description: "Observed state, rebuilt from the batch's workflow on every reconcile. Written only by the operator, through /status.",
+    description:
+      "Observed state, rebuilt from the batch's workflow on every reconcile. Written only by the operator, through /status.",
     properties: {
-      observedGeneration: { type: 'integer', format: 'int64', description: 'metadata.generation this status was computed from.' },
+      observedGeneration: {
+        type: 'integer',
+        format: 'int64',
+        description: 'metadata.generation this status was computed from.',
+      },
       conditions: {
         type: 'array',
-        description: 'Succeeded (Unknown while running), Progressing, Ready, and Stalled when the batch cannot proceed.',
+        description:
+          'Succeeded (Unknown while running), Progressing, Ready, and Stalled when the batch cannot proceed.',
         'x-kubernetes-list-type': 'map',
         'x-kubernetes-list-map-keys': ['type'],
         maxItems: 8,
@@ -225,7 +246,14 @@ export function buildCrd(): Json {
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: 'phonebatch', shortNames: ['pb'], categories: ['all'] },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: 'phonebatch',
+        shortNames: ['pb'],
+        categories: ['all'],
+      },
       versions: [
         {
           name: VERSION,
@@ -243,7 +271,8 @@ export function buildCrd(): Json {
           schema: {
             openAPIV3Schema: {
               type: 'object',
-              description: 'A bulk phone-number job: generate or validate numbers with libphonenumber, run as a Temporal workflow, results in PostgreSQL.',
+              description:
+                'A bulk phone-number job: generate or validate numbers with libphonenumber, run as a Temporal workflow, results in PostgreSQL.',
               required: ['spec'],
               properties: {
                 apiVersion: { type: 'string' },

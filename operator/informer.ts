@@ -29,7 +29,10 @@ export interface InformerOptions {
 
 /** Counts 410 Gone on a watch: as an HTTP status, or as an ERROR event in a 200 stream. */
 class ExpiryAwareWatch extends Watch {
-  constructor(kc: KubeConfig, private readonly onExpired: () => void) {
+  constructor(
+    kc: KubeConfig,
+    private readonly onExpired: () => void,
+  ) {
     super(kc);
   }
   override watch(
@@ -91,7 +94,12 @@ export class ResilientInformer {
 
   /** Builds a new ListWatch (fresh list), swaps it in, and enqueues every key old or new. */
   private async replace(): Promise<void> {
-    const lw = new ListWatch<PhoneBatch>(this.o.path, new ExpiryAwareWatch(this.o.kc, () => this.expired()), () => this.list(), false);
+    const lw = new ListWatch<PhoneBatch>(
+      this.o.path,
+      new ExpiryAwareWatch(this.o.kc, () => this.expired()),
+      () => this.list(),
+      false,
+    );
     const enqueue = (obj: PhoneBatch) => {
       this.lastActivity = Date.now();
       if (this.current === lw) this.o.onKey(keyOf(obj));

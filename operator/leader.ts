@@ -72,7 +72,12 @@ export class LeaderElector {
     try {
       const lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
       if (lease.spec?.holderIdentity === this.o.identity) {
-        lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: new V1MicroTime() };
+        lease.spec = {
+          ...lease.spec,
+          holderIdentity: undefined,
+          leaseDurationSeconds: 1,
+          renewTime: new V1MicroTime(),
+        };
         if (lease.spec.acquireTime) lease.spec.acquireTime = new V1MicroTime(lease.spec.acquireTime);
         await this.api.replaceNamespacedLease({ name: this.o.name, namespace: this.o.namespace, body: lease });
       }
@@ -90,13 +95,24 @@ export class LeaderElector {
       lease = await this.api.readNamespacedLease({ name: this.o.name, namespace: this.o.namespace });
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
-      await this.api.createNamespacedLease({
-        namespace: this.o.namespace,
-        body: {
-          metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: { holderIdentity: this.o.identity, leaseDurationSeconds: durationSec, acquireTime: now, renewTime: now, leaseTransitions: 0 },
-        },
-      }).then(() => this.won(), (e) => this.lost(e));
+      await this.api
+        .createNamespacedLease({
+          namespace: this.o.namespace,
+          body: {
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec: {
+              holderIdentity: this.o.identity,
+              leaseDurationSeconds: durationSec,
+              acquireTime: now,
+              renewTime: now,
+              leaseTransitions: 0,
+            },
+          },
+        })
+        .then(
+          () => this.won(),
+          (e) => this.lost(e),
+        );
       return;
     }
     const spec = lease.spec ?? {};

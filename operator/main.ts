@@ -83,7 +83,9 @@ async function lead(): Promise<void> {
   const list = () =>
     (watchNamespace
       ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: watchNamespace, plural: PLURAL })
-      : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<KubernetesListObject<PhoneBatch>>;
+      : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<
+      KubernetesListObject<PhoneBatch>
+    >;
 
   const inf: ResilientInformer = new ResilientInformer({
     kc,
@@ -139,7 +141,13 @@ const server = await serveHttp(metrics, num('OPERATOR_HTTP_PORT', 8081), env.OPE
   // has a dead watch that resync could not replace; restarting the process is the fix.
   live: () => !elector.isLeader || !informer?.synced || Date.now() - informer.lastActivity < 3 * resyncMs + 30_000,
   ready: () => true,
-  info: () => ({ identity, leader: elector.isLeader, holder: elector.holder, synced: informer?.synced ?? false, uptimeMs: Date.now() - startedAt }),
+  info: () => ({
+    identity,
+    leader: elector.isLeader,
+    holder: elector.holder,
+    synced: informer?.synced ?? false,
+    uptimeMs: Date.now() - startedAt,
+  }),
 });
 elector.start();
 log.info({ identity, watchNamespace: watchNamespace || '(all)' }, 'operator started; waiting for the lease');

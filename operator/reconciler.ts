@@ -113,15 +113,28 @@ export class Reconciler {
     const workflowId = workflowIdFor(uid);
     let workflow: ObservedWorkflow | null = null;
     try {
-      const desc = await this.d.temporal.withDeadline(Date.now() + 5000, () => this.d.temporal.workflow.getHandle(workflowId).describe());
-      workflow = { status: desc.status.name, workflowId, runId: desc.runId, startTime: desc.startTime, closeTime: desc.closeTime };
+      const desc = await this.d.temporal.withDeadline(Date.now() + 5000, () =>
+        this.d.temporal.workflow.getHandle(workflowId).describe(),
+      );
+      workflow = {
+        status: desc.status.name,
+        workflowId,
+        runId: desc.runId,
+        startTime: desc.startTime,
+        closeTime: desc.closeTime,
+      };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     const row = await getBatch(this.d.pool, uid);
     // Temporal forgets closed workflows after the namespace retention; the row remembers.
     if (!workflow && row && CLOSED_ROW.has(row.status)) {
-      workflow = { status: ROW_TO_WORKFLOW[row.status]!, workflowId, runId: pb.status?.runId ?? '', closeTime: row.finishedAt ?? undefined };
+      workflow = {
+        status: ROW_TO_WORKFLOW[row.status]!,
+        workflowId,
+        runId: pb.status?.runId ?? '',
+        closeTime: row.finishedAt ?? undefined,
+      };
     }
     // Level-based: while no workflow has run, the spec is re-checked on every pass (cheap, and
     // pure but for the batchRef lookup), so an invalid spec is InvalidSpec on every pass and is
@@ -168,7 +181,12 @@ export class Reconciler {
     if (src?.batchRef) {
       const ns = pb.metadata!.namespace!;
       const r = await this.d.pool.query('SELECT 1 FROM batches WHERE id = $1 AND project = $2', [src.batchRef, ns]);
-      if (!r.rowCount) return { reason: 'InvalidSpec', message: `spec.validate.source.batchRef: no batch ${src.batchRef} in project ${ns}`, permanent: true };
+      if (!r.rowCount)
+        return {
+          reason: 'InvalidSpec',
+          message: `spec.validate.source.batchRef: no batch ${src.batchRef} in project ${ns}`,
+          permanent: true,
+        };
     }
     return null;
   }
@@ -226,7 +244,12 @@ export class Reconciler {
           break;
         case 'deleteRows': {
           const n = await deleteBatchRows(this.d.pool, uid);
-          await this.event(pb, 'Normal', 'RowsDeleted', `deletionPolicy Delete: removed ${n} stored rows of batch ${uid}`);
+          await this.event(
+            pb,
+            'Normal',
+            'RowsDeleted',
+            `deletionPolicy Delete: removed ${n} stored rows of batch ${uid}`,
+          );
           break;
         }
         case 'status':
@@ -247,18 +270,30 @@ export class Reconciler {
         const cm = await this.core.readNamespacedConfigMap({ name: ref.name, namespace: ns });
         const data = cm.data?.[ref.key];
         if (data === undefined) {
-          o.blocked = { reason: 'SourceNotFound', message: `ConfigMap ${ref.name} has no key ${ref.key}`, permanent: false };
+          o.blocked = {
+            reason: 'SourceNotFound',
+            message: `ConfigMap ${ref.name} has no key ${ref.key}`,
+            permanent: false,
+          };
           return;
         }
         lines = linesOf(data);
       } catch (err) {
         if ((err as { code?: number }).code !== 404) throw err;
-        o.blocked = { reason: 'SourceNotFound', message: `ConfigMap ${ref.name} not found in namespace ${ns}`, permanent: false };
+        o.blocked = {
+          reason: 'SourceNotFound',
+          message: `ConfigMap ${ref.name} not found in namespace ${ns}`,
+          permanent: false,
+        };
         return;
       }
       o.requestedRows = lines.length;
       if (lines.length === 0 || lines.length > MAX_INLINE_NUMBERS) {
-        o.blocked = { reason: 'InvalidSpec', message: `spec.validate.source.configMapKeyRef: ${ref.name}/${ref.key} has ${lines.length} numbers; 1 to ${MAX_INLINE_NUMBERS} allowed`, permanent: true };
+        o.blocked = {
+          reason: 'InvalidSpec',
+          message: `spec.validate.source.configMapKeyRef: ${ref.name}/${ref.key} has ${lines.length} numbers; 1 to ${MAX_INLINE_NUMBERS} allowed`,
+          permanent: true,
+        };
         return;
       }
     }
@@ -272,8 +307,18 @@ export class Reconciler {
         this.d.metrics.workflowsStarted.inc();
         this.d.log.info({ key: `${ns}/${pb.metadata!.name}`, workflowId: started.workflowId }, 'workflow started');
       }
-      o.workflow = { status: 'RUNNING', workflowId: started.workflowId, runId: started.runId ?? pb.status?.runId ?? '', startTime: new Date() };
-      await this.event(pb, 'Normal', 'Started', `Started workflow ${started.workflowId} on task queue ${this.d.config.taskQueue}`);
+      o.workflow = {
+        status: 'RUNNING',
+        workflowId: started.workflowId,
+        runId: started.runId ?? pb.status?.runId ?? '',
+        startTime: new Date(),
+      };
+      await this.event(
+        pb,
+        'Normal',
+        'Started',
+        `Started workflow ${started.workflowId} on task queue ${this.d.config.taskQueue}`,
+      );
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       o.blocked = { reason: 'InvalidSpec', message: err.message, permanent: true };
@@ -287,7 +332,14 @@ export class Reconciler {
     if (!patch) return;
     try {
       await this.custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural: PLURAL, namespace: pb.metadata!.namespace!, name: pb.metadata!.name!, body: { status: patch } },
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: pb.metadata!.namespace!,
+          name: pb.metadata!.name!,
+          body: { status: patch },
+        },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (err) {
@@ -309,16 +361,32 @@ export class Reconciler {
     let body: unknown[];
     if (op === 'add') {
       body = list.length
-        ? [{ op: 'test', path: '/metadata/resourceVersion', value: pb.metadata!.resourceVersion }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER }]
-        : [{ op: 'test', path: '/metadata/resourceVersion', value: pb.metadata!.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }];
+        ? [
+            { op: 'test', path: '/metadata/resourceVersion', value: pb.metadata!.resourceVersion },
+            { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER },
+          ]
+        : [
+            { op: 'test', path: '/metadata/resourceVersion', value: pb.metadata!.resourceVersion },
+            { op: 'add', path: '/metadata/finalizers', value: [FINALIZER] },
+          ];
     } else {
       const i = list.indexOf(FINALIZER);
       if (i < 0) return;
-      body = [{ op: 'test', path: `/metadata/finalizers/${i}`, value: FINALIZER }, { op: 'remove', path: `/metadata/finalizers/${i}` }];
+      body = [
+        { op: 'test', path: `/metadata/finalizers/${i}`, value: FINALIZER },
+        { op: 'remove', path: `/metadata/finalizers/${i}` },
+      ];
     }
     try {
       const updated = await this.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, plural: PLURAL, namespace: pb.metadata!.namespace!, name: pb.metadata!.name!, body },
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: pb.metadata!.namespace!,
+          name: pb.metadata!.name!,
+          body,
+        },
         setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
       );
       pb.metadata = (updated as PhoneBatch).metadata;
@@ -336,8 +404,18 @@ export class Reconciler {
     const ns = pb.metadata!.namespace!;
     const now = new Date();
     const body: CoreV1Event = {
-      metadata: { name: `${pb.metadata!.name}.${pb.metadata!.uid!.slice(0, 8)}.${reason.toLowerCase()}`, namespace: ns },
-      involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind: KIND, name: pb.metadata!.name, namespace: ns, uid: pb.metadata!.uid, resourceVersion: pb.metadata!.resourceVersion },
+      metadata: {
+        name: `${pb.metadata!.name}.${pb.metadata!.uid!.slice(0, 8)}.${reason.toLowerCase()}`,
+        namespace: ns,
+      },
+      involvedObject: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: KIND,
+        name: pb.metadata!.name,
+        namespace: ns,
+        uid: pb.metadata!.uid,
+        resourceVersion: pb.metadata!.resourceVersion,
+      },
       type,
       reason,
       message: message.slice(0, 1024),
@@ -353,7 +431,8 @@ export class Reconciler {
       await this.core.createNamespacedEvent({ namespace: ns, body });
       this.d.metrics.events.inc({ reason });
     } catch (err) {
-      if ((err as { code?: number }).code !== 409) this.d.log.warn({ reason, err: errText(err) }, 'could not emit event');
+      if ((err as { code?: number }).code !== 409)
+        this.d.log.warn({ reason, err: errText(err) }, 'could not emit event');
     }
   }
 }

@@ -109,14 +109,24 @@ export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date())
       break;
     case 'Succeeded':
       want.push(
-        { type: 'Succeeded', status: 'True', reason: 'Succeeded', message: `${processed}/${total} rows processed: ${c?.valid ?? 0} valid, ${c?.invalid ?? 0} invalid` },
+        {
+          type: 'Succeeded',
+          status: 'True',
+          reason: 'Succeeded',
+          message: `${processed}/${total} rows processed: ${c?.valid ?? 0} valid, ${c?.invalid ?? 0} invalid`,
+        },
         { type: 'Progressing', status: 'False', reason: 'Succeeded', message: 'The batch finished' },
         { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'The batch finished and its rows are stored' },
       );
       break;
     case 'Cancelled':
       want.push(
-        { type: 'Succeeded', status: 'False', reason: 'Cancelled', message: wf ? `Cancelled after ${processed}/${total} rows` : 'Cancelled before the workflow started' },
+        {
+          type: 'Succeeded',
+          status: 'False',
+          reason: 'Cancelled',
+          message: wf ? `Cancelled after ${processed}/${total} rows` : 'Cancelled before the workflow started',
+        },
         { type: 'Progressing', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
         { type: 'Ready', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
       );
@@ -178,7 +188,10 @@ export function rfc3339(d: Date): string {
  * A JSON merge patch (RFC 7386) turning `prev` into `next` at the top level: changed keys
  * with their new value, removed keys as null. Returns null when nothing changed.
  */
-export function statusPatch(prev: PhoneBatchStatus | undefined, next: PhoneBatchStatus): Record<string, unknown> | null {
+export function statusPatch(
+  prev: PhoneBatchStatus | undefined,
+  next: PhoneBatchStatus,
+): Record<string, unknown> | null {
   const patch: Record<string, unknown> = {};
   const p = (prev ?? {}) as Record<string, unknown>;
   const n = next as Record<string, unknown>;
@@ -188,11 +201,16 @@ export function statusPatch(prev: PhoneBatchStatus | undefined, next: PhoneBatch
 }
 
 /** Succeeded-condition transitions that deserve an Event: [type, reason, message]. */
-export function transitionEvent(prev: PhoneBatchStatus | undefined, next: PhoneBatchStatus): { type: 'Normal' | 'Warning'; reason: string; message: string } | null {
+export function transitionEvent(
+  prev: PhoneBatchStatus | undefined,
+  next: PhoneBatchStatus,
+): { type: 'Normal' | 'Warning'; reason: string; message: string } | null {
   const a = prev?.conditions?.find((c) => c.type === 'Succeeded');
   const b = next.conditions?.find((c) => c.type === 'Succeeded');
   if (!b || (a && a.status === b.status && a.reason === b.reason)) return null;
-  if (b.reason === 'Succeeded' || b.reason === 'Cancelled') return { type: 'Normal', reason: b.reason, message: b.message };
-  if (b.status === 'False' || b.reason === 'SourceNotFound' || b.reason === 'TemporalUnavailable') return { type: 'Warning', reason: b.reason, message: b.message };
+  if (b.reason === 'Succeeded' || b.reason === 'Cancelled')
+    return { type: 'Normal', reason: b.reason, message: b.message };
+  if (b.status === 'False' || b.reason === 'SourceNotFound' || b.reason === 'TemporalUnavailable')
+    return { type: 'Warning', reason: b.reason, message: b.message };
   return null;
 }

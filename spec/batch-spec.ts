@@ -29,10 +29,13 @@ const RegionSchema = Type.String({
   errorMessage: 'must be an upper-case ISO 3166-1 alpha-2 region such as US or GB',
 });
 
-export const NumberTypeSchema = Type.Union(NUMBER_TYPES.map((t) => Type.Literal(t)), {
-  description: 'libphonenumber number type.',
-  errorMessage: `must be one of ${NUMBER_TYPES.join(', ')}`,
-});
+export const NumberTypeSchema = Type.Union(
+  NUMBER_TYPES.map((t) => Type.Literal(t)),
+  {
+    description: 'libphonenumber number type.',
+    errorMessage: `must be one of ${NUMBER_TYPES.join(', ')}`,
+  },
+);
 
 export const GenerateModeSchema = Type.Union(
   [Type.Literal('fictional'), Type.Literal('random'), Type.Literal('range')],
@@ -46,7 +49,11 @@ export const GenerateSpecSchema = Type.Object(
   {
     region: RegionSchema,
     mode: Type.Optional(GenerateModeSchema),
-    count: Type.Integer({ minimum: 1, maximum: MAX_GENERATE_COUNT, description: 'How many unique numbers to generate.' }),
+    count: Type.Integer({
+      minimum: 1,
+      maximum: MAX_GENERATE_COUNT,
+      description: 'How many unique numbers to generate.',
+    }),
     numberType: Type.Optional(NumberTypeSchema),
     areaCodes: Type.Optional(
       Type.Array(Type.String({ pattern: '^[0-9]{1,8}$', errorMessage: 'must be 1–8 digits' }), {
@@ -59,7 +66,8 @@ export const GenerateSpecSchema = Type.Object(
       Type.String({
         pattern: '^\\+[0-9][0-9 ()-]{0,24}$',
         errorMessage: 'must be an E.164 prefix starting with + and the country calling code, e.g. "+1 212 555 1"',
-        description: 'range mode: the owned block as an E.164 prefix, e.g. "+1 212 555 1" (the rest of the digits vary).',
+        description:
+          'range mode: the owned block as an E.164 prefix, e.g. "+1 212 555 1" (the rest of the digits vary).',
       }),
     ),
     seed: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Same seed, same numbers.' })),
@@ -132,13 +140,16 @@ export function checkBatchSpec(spec: unknown): SpecIssue[] {
   }
   if (issues.length) return dedupe(issues);
   const s = spec as BatchSpec;
-  if (!s.generate && !s.validate) issues.push({ field: 'spec', reason: 'exactly one of generate or validate is required' });
+  if (!s.generate && !s.validate)
+    issues.push({ field: 'spec', reason: 'exactly one of generate or validate is required' });
   if (s.generate && s.validate) issues.push({ field: 'spec', reason: 'generate and validate are mutually exclusive' });
   if (s.generate) {
     const g = s.generate;
     if (!REGIONS.includes(g.region)) issues.push({ field: 'generate.region', reason: `unknown region "${g.region}"` });
-    if ((g.mode ?? 'fictional') === 'range' && !g.prefix) issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
-    if ((g.mode ?? 'fictional') !== 'range' && g.prefix) issues.push({ field: 'generate.prefix', reason: 'prefix is only used in range mode' });
+    if ((g.mode ?? 'fictional') === 'range' && !g.prefix)
+      issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
+    if ((g.mode ?? 'fictional') !== 'range' && g.prefix)
+      issues.push({ field: 'generate.prefix', reason: 'prefix is only used in range mode' });
   }
   if (s.validate?.defaultRegion && !REGIONS.includes(s.validate.defaultRegion)) {
     issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${s.validate.defaultRegion}"` });
@@ -146,7 +157,11 @@ export function checkBatchSpec(spec: unknown): SpecIssue[] {
   if (s.validate && 'inline' in s.validate.source) {
     // PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8 (jsonb refuses it).
     const bad = s.validate.source.inline.findIndex((v) => UNSTORABLE.test(v));
-    if (bad >= 0) issues.push({ field: `validate.source.inline.${bad}`, reason: 'contains a NUL character or an unpaired UTF-16 surrogate' });
+    if (bad >= 0)
+      issues.push({
+        field: `validate.source.inline.${bad}`,
+        reason: 'contains a NUL character or an unpaired UTF-16 surrogate',
+      });
   }
   if (s.generate && !issues.length) issues.push(...feasibility(s.generate));
   return issues;
@@ -161,7 +176,12 @@ function feasibility(g: GenerateSpec): SpecIssue[] {
   try {
     const gen = createGenerator(g);
     if (g.count > gen.capacity) {
-      return [{ field: 'generate.count', reason: `${g.count} requested but only ${gen.capacity} numbers exist for this spec (${gen.description})` }];
+      return [
+        {
+          field: 'generate.count',
+          reason: `${g.count} requested but only ${gen.capacity} numbers exist for this spec (${gen.description})`,
+        },
+      ];
     }
     return [];
   } catch (err) {

@@ -8,8 +8,25 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { assertBatchSpec, SpecError, type BatchSpec } from '../spec/batch-spec.ts';
-import { createBatch, copyInputsFromBatch, countInputs, finishBatch as finishBatchRow, loadInputs, markRunning, readInputs } from '../db/batches.ts';
-import { checkLedger, committedChunk, copyText, GENERATED_COLUMNS, storedCounts, writeChunk, type ChunkCounts, type LedgerCheck } from '../db/chunks.ts';
+import {
+  createBatch,
+  copyInputsFromBatch,
+  countInputs,
+  finishBatch as finishBatchRow,
+  loadInputs,
+  markRunning,
+  readInputs,
+} from '../db/batches.ts';
+import {
+  checkLedger,
+  committedChunk,
+  copyText,
+  GENERATED_COLUMNS,
+  storedCounts,
+  writeChunk,
+  type ChunkCounts,
+  type LedgerCheck,
+} from '../db/chunks.ts';
 import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
 import { validateField } from '../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
@@ -81,7 +98,11 @@ export function createActivities({ pool }: ActivityDeps) {
       if (spec.generate) {
         try {
           const g = generatorFor(spec.generate);
-          if (spec.generate.count > g.capacity) throw new GenerateSpecError('generate.count', `${spec.generate.count} requested but only ${g.capacity} numbers exist for this spec`);
+          if (spec.generate.count > g.capacity)
+            throw new GenerateSpecError(
+              'generate.count',
+              `${spec.generate.count} requested but only ${g.capacity} numbers exist for this spec`,
+            );
         } catch (err) {
           specFailure(err);
         }
@@ -90,11 +111,18 @@ export function createActivities({ pool }: ActivityDeps) {
       } else {
         const source = spec.validate!.source;
         if ('inline' in source) {
-          total = await loadInputs(pool, input.batchId, source.inline.map((raw) => ({ raw })));
+          total = await loadInputs(
+            pool,
+            input.batchId,
+            source.inline.map((raw) => ({ raw })),
+          );
         } else if ('batchRef' in source) {
           const copied = await copyInputsFromBatch(pool, input.batchId, source.batchRef, input.project);
           if (copied === null) {
-            throw ApplicationFailure.nonRetryable(`validate.source.batchRef: no batch ${source.batchRef} in project ${input.project}`, 'SpecError');
+            throw ApplicationFailure.nonRetryable(
+              `validate.source.batchRef: no batch ${source.batchRef} in project ${input.project}`,
+              'SpecError',
+            );
           }
           total = copied;
         } else {
@@ -129,7 +157,8 @@ export function createActivities({ pool }: ActivityDeps) {
 
       for (let chunk = input.firstChunk; chunk < input.endChunk; chunk++) {
         if (signal.aborted) throw signal.reason;
-        if (Date.now() > deadline - 1000) throw ApplicationFailure.retryable('attempt deadline reached', 'DeadlineReached');
+        if (Date.now() > deadline - 1000)
+          throw ApplicationFailure.retryable('attempt deadline reached', 'DeadlineReached');
         const done = await committedChunk(pool, input.batchId, chunk);
         const counts = done ?? (await buildAndWriteChunk(pool, input, chunk, signal, () => ctx.heartbeat({ chunk })));
         acc.rows += counts.rows;
@@ -159,7 +188,11 @@ export function createActivities({ pool }: ActivityDeps) {
           clearInterval(beat);
         }
         const counts = { processed: check.counts.rows, valid: check.counts.valid, invalid: check.counts.invalid };
-        if (check.mismatch) throw ApplicationFailure.nonRetryable(`stored rows disagree with the chunk ledger: ${check.mismatch}`, 'LedgerMismatch');
+        if (check.mismatch)
+          throw ApplicationFailure.nonRetryable(
+            `stored rows disagree with the chunk ledger: ${check.mismatch}`,
+            'LedgerMismatch',
+          );
         if (check.missing.length) return { ...counts, missing: check.missing };
       }
       await finishBatchRow(pool, input.batchId, input.status, input.status === 'succeeded' ? undefined : input.error);

@@ -35,7 +35,9 @@ export function workflowBundlePath(): string {
   const path = join(cache, `phonebatch-workflows-${h.digest('hex').slice(0, 16)}.js`);
   if (!existsSync(path)) {
     mkdirSync(cache, { recursive: true });
-    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), path], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), path], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (r.status !== 0 || !existsSync(path)) throw new Error(`building the workflow bundle failed (exit ${r.status})`);
   }
   return path;

@@ -43,12 +43,23 @@ export interface StartedBatch {
  * Validates the spec (throws SpecError naming the field), records the batch and starts its
  * workflow. Starting the same batchId twice does not start a second workflow.
  */
-export async function startBatch(client: Client, pool: pg.Pool, config: Config, input: StartBatchInput): Promise<StartedBatch> {
+export async function startBatch(
+  client: Client,
+  pool: pg.Pool,
+  config: Config,
+  input: StartBatchInput,
+): Promise<StartedBatch> {
   let spec: BatchSpec = assertBatchSpec(input.spec);
   const batchId = input.batchId ?? randomUUID();
   const workflowId = workflowIdFor(batchId);
   const project = input.project ?? 'default';
-  const status = await createBatch(pool, { id: batchId, project, spec, workflowId, libraryVersion: LIBPHONENUMBER_VERSION });
+  const status = await createBatch(pool, {
+    id: batchId,
+    project,
+    spec,
+    workflowId,
+    libraryVersion: LIBPHONENUMBER_VERSION,
+  });
   // Past 'pending', its workflow already ran its first activity: never load or start twice.
   if (status !== 'pending') return { batchId, workflowId, runId: null, started: false };
   let workflowSpec = spec;
@@ -63,7 +74,11 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
     // Inline numbers go to PostgreSQL now, so the workflow and its activities carry only a row
     // count, never the number list (Temporal payloads warn at 256 KB and fail at 2 MB).
     if (spec.validate && 'inline' in spec.validate.source) {
-      const rows = await loadInputs(pool, batchId, spec.validate.source.inline.map((raw) => ({ raw })));
+      const rows = await loadInputs(
+        pool,
+        batchId,
+        spec.validate.source.inline.map((raw) => ({ raw })),
+      );
       workflowSpec = { validate: { ...spec.validate, source: { upload: { rows } } } };
     }
   } catch (err) {
@@ -81,7 +96,8 @@ export async function startBatch(client: Client, pool: pg.Pool, config: Config, 
     });
     return { batchId, workflowId, runId: handle.firstExecutionRunId, started: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { batchId, workflowId, runId: null, started: false };
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      return { batchId, workflowId, runId: null, started: false };
     throw err;
   }
 }

@@ -16,7 +16,10 @@ export interface WorkerOptions {
   maxConcurrentActivities?: number;
 }
 
-export async function createWorker({ config, maxConcurrentActivities = 4 }: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker({
+  config,
+  maxConcurrentActivities = 4,
+}: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -33,7 +36,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // The SDK's own state-change chatter goes to stderr at INFO; keep it to warnings unless asked.
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL ?? 'WARN') as 'WARN') });
   const config = loadConfig();
-  const { worker } = await createWorker({ config, maxConcurrentActivities: Number(process.env.PHONEBATCH_WORKER_CONCURRENCY ?? 4) });
+  const { worker } = await createWorker({
+    config,
+    maxConcurrentActivities: Number(process.env.PHONEBATCH_WORKER_CONCURRENCY ?? 4),
+  });
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker started');
   await worker.run();
 }

@@ -92,7 +92,13 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     let startedThisRun = 0;
 
     const launch = (first: number, end: number) => {
-      const p: Promise<void> = processSlice({ batchId: input.batchId, spec: input.spec, prepared, firstChunk: first, endChunk: end })
+      const p: Promise<void> = processSlice({
+        batchId: input.batchId,
+        spec: input.spec,
+        prepared,
+        firstChunk: first,
+        endChunk: end,
+      })
         .then((r: SliceResult) => {
           progress.processed += r.rows;
           progress.valid += r.valid;
@@ -110,7 +116,8 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     };
 
     while (next < prepared.chunks) {
-      if (startedThisRun >= (input.maxSlicesPerRun ?? MAX_SLICES_PER_RUN) || workflowInfo().continueAsNewSuggested) break;
+      if (startedThisRun >= (input.maxSlicesPerRun ?? MAX_SLICES_PER_RUN) || workflowInfo().continueAsNewSuggested)
+        break;
       while (inFlight.size >= parallelism) await Promise.race(inFlight);
       const end = Math.min(prepared.chunks, next + perSlice);
       launch(next, end);
@@ -122,7 +129,13 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     if (next < prepared.chunks) {
       await continueAsNew<typeof phoneBatchWorkflow>({
         ...input,
-        carry: { prepared, nextChunk: next, processed: progress.processed, valid: progress.valid, invalid: progress.invalid },
+        carry: {
+          prepared,
+          nextChunk: next,
+          processed: progress.processed,
+          valid: progress.valid,
+          invalid: progress.invalid,
+        },
       });
     }
 
@@ -137,11 +150,22 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
       // A result recorded before finishBatch returned `missing` (a workflow that ran across the upgrade) has none.
       const missing = r.missing ?? [];
       if (!missing.length) break;
-      const ranges = missing.slice(0, 10).map(([a, b]) => (b - a > 1 ? `${a}–${b - 1}` : `${a}`)).join(', ') + (missing.length > 10 ? ', …' : '');
+      const ranges =
+        missing
+          .slice(0, 10)
+          .map(([a, b]) => (b - a > 1 ? `${a}–${b - 1}` : `${a}`))
+          .join(', ') + (missing.length > 10 ? ', …' : '');
       if (round >= MAX_REPAIR_ROUNDS) {
-        throw ApplicationFailure.nonRetryable(`chunks ${ranges} still missing from the ledger after ${round} re-runs`, 'ChunksMissing');
+        throw ApplicationFailure.nonRetryable(
+          `chunks ${ranges} still missing from the ledger after ${round} re-runs`,
+          'ChunksMissing',
+        );
       }
-      log.warn('chunk ledger is short of the plan; re-running the missing chunks', { batchId: input.batchId, chunks: ranges, round: round + 1 });
+      log.warn('chunk ledger is short of the plan; re-running the missing chunks', {
+        batchId: input.batchId,
+        chunks: ranges,
+        round: round + 1,
+      });
       progress.phase = 'running';
       for (const [a, b] of missing) await runChunks(a, b);
       await Promise.all(inFlight);
@@ -156,13 +180,23 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     const cancelled = isCancellation(err);
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     const stored = await CancellationScope.nonCancellable(() =>
-      finishBatch({ batchId: input.batchId, status: cancelled ? 'cancelled' : 'failed', error: cancelled ? undefined : message }),
+      finishBatch({
+        batchId: input.batchId,
+        status: cancelled ? 'cancelled' : 'failed',
+        error: cancelled ? undefined : message,
+      }),
     );
-    Object.assign(progress, { processed: stored.processed, valid: stored.valid, invalid: stored.invalid, phase: cancelled ? 'cancelled' : 'failed' });
+    Object.assign(progress, {
+      processed: stored.processed,
+      valid: stored.valid,
+      invalid: stored.invalid,
+      phase: cancelled ? 'cancelled' : 'failed',
+    });
     if (cancelled) throw err;
     // Surface the activity's own failure type (e.g. SpecError) as the workflow's failure.
     const root = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-    if (root instanceof ApplicationFailure) throw ApplicationFailure.create({ message: root.message, type: root.type ?? undefined, nonRetryable: true });
+    if (root instanceof ApplicationFailure)
+      throw ApplicationFailure.create({ message: root.message, type: root.type ?? undefined, nonRetryable: true });
     throw ApplicationFailure.nonRetryable(message, 'BatchFailed');
   }
 }

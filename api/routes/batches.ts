@@ -29,8 +29,16 @@ import { cancelProjectBatch, progressWithDeadline, requireBatch, TERMINAL_STATUS
 import { percent, type ProgressHub } from '../progress-hub.ts';
 import type { ApiOptions } from '../config.ts';
 import {
-  BatchPage, BatchView, CreateBatchBody, CreateBatchQuery, CreatedBatch, ErrorResponses, IdParams,
-  ListBatchesQuery, ProgressView, Security,
+  BatchPage,
+  BatchView,
+  CreateBatchBody,
+  CreateBatchQuery,
+  CreatedBatch,
+  ErrorResponses,
+  IdParams,
+  ListBatchesQuery,
+  ProgressView,
+  Security,
 } from '../schemas.ts';
 
 export interface BatchRouteDeps {
@@ -146,9 +154,13 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         const declared = Number(req.headers['content-length']);
         if (declared > deps.options.uploadLimitBytes) throw errors.payloadTooLarge(deps.options.uploadLimitBytes);
         if (q.defaultRegion && !REGIONS.includes(q.defaultRegion)) {
-          throw errors.invalidRequest([{ field: 'querystring.defaultRegion', reason: `unknown region "${q.defaultRegion}"` }]);
+          throw errors.invalidRequest([
+            { field: 'querystring.defaultRegion', reason: `unknown region "${q.defaultRegion}"` },
+          ]);
         }
-        const specFor = (n: number): BatchSpec => ({ validate: { ...(q.defaultRegion ? { defaultRegion: q.defaultRegion } : {}), source: { upload: { rows: n } } } });
+        const specFor = (n: number): BatchSpec => ({
+          validate: { ...(q.defaultRegion ? { defaultRegion: q.defaultRegion } : {}), source: { upload: { rows: n } } },
+        });
         // The client may already be gone (e.g. it dropped while we authenticated): no batch row.
         if (bodyGone(req.body as Readable)) throw clientClosedUpload();
         try {
@@ -156,7 +168,16 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
             spec: specFor(0),
             project,
             beforeStart: async (id) => {
-              rows = await loadInputs(pool, id, uploadRows(req.body as Readable, { format: upload, limitBytes: deps.options.uploadLimitBytes, column: q.column, regionColumn: q.regionColumn }));
+              rows = await loadInputs(
+                pool,
+                id,
+                uploadRows(req.body as Readable, {
+                  format: upload,
+                  limitBytes: deps.options.uploadLimitBytes,
+                  column: q.column,
+                  regionColumn: q.regionColumn,
+                }),
+              );
               return specFor(rows);
             },
           });
@@ -167,19 +188,28 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       } else {
         const body = req.body;
         if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-          throw errors.invalidSpec([{ field: 'body', reason: 'expected a batch spec object, e.g. {"generate": {…}} or {"validate": {…}}' }]);
+          throw errors.invalidSpec([
+            { field: 'body', reason: 'expected a batch spec object, e.g. {"generate": {…}} or {"validate": {…}}' },
+          ]);
         }
         if (tooDeep(body, MAX_SPEC_DEPTH)) {
           throw errors.invalidSpec([{ field: 'body', reason: `nested deeper than ${MAX_SPEC_DEPTH} levels` }]);
         }
         const bad = badTextField(body, 'spec');
-        if (bad) throw errors.invalidSpec([{ field: bad, reason: 'contains a NUL character or an unpaired surrogate' }]);
+        if (bad)
+          throw errors.invalidSpec([{ field: bad, reason: 'contains a NUL character or an unpaired surrogate' }]);
         const spec = assertBatchSpec(body);
         const source = spec.validate?.source;
         // Ids are lower case everywhere (workflow ids are built from them).
-        if (source && 'batchRef' in source && typeof source.batchRef === 'string') source.batchRef = normalizeUuid(source.batchRef);
+        if (source && 'batchRef' in source && typeof source.batchRef === 'string')
+          source.batchRef = normalizeUuid(source.batchRef);
         if (source && 'upload' in source) {
-          throw errors.invalidSpec([{ field: 'validate.source.upload', reason: 'send the file itself as a text/csv or application/x-ndjson body to upload it' }]);
+          throw errors.invalidSpec([
+            {
+              field: 'validate.source.upload',
+              reason: 'send the file itself as a text/csv or application/x-ndjson body to upload it',
+            },
+          ]);
         }
         if (source && 'batchRef' in source && !(await getProjectBatch(pool, project, source.batchRef))) {
           throw new ApiError(404, 'not_found', `validate.source.batchRef: no batch ${source.batchRef} in this project`);
@@ -191,8 +221,17 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
           throw err;
         }
       }
-      hub.track({ id: started.batchId, project, operation: upload ? 'validate' : (req.body as BatchSpec).generate ? 'generate' : 'validate' });
-      return reply.code(202).send({ id: started.batchId, workflowId: started.workflowId, status: 'pending', ...(rows !== undefined ? { rows } : {}) });
+      hub.track({
+        id: started.batchId,
+        project,
+        operation: upload ? 'validate' : (req.body as BatchSpec).generate ? 'generate' : 'validate',
+      });
+      return reply.code(202).send({
+        id: started.batchId,
+        workflowId: started.workflowId,
+        status: 'pending',
+        ...(rows !== undefined ? { rows } : {}),
+      });
     },
   );
 
@@ -216,7 +255,10 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         limit: q.limit ?? 100,
         after: q.cursor ? decodeBatchCursor(q.cursor) : undefined,
       });
-      return { items: page.rows.map((r) => toBatchView(r)), nextCursor: page.next ? encodeBatchCursor(page.next) : null };
+      return {
+        items: page.rows.map((r) => toBatchView(r)),
+        nextCursor: page.next ? encodeBatchCursor(page.next) : null,
+      };
     },
   );
 
@@ -245,7 +287,10 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         description: 'Requests cancellation; the batch ends as cancelled with the counts of the rows actually stored.',
         tags: ['batches'],
         params: IdParams,
-        response: { 202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, ...ErrorResponses },
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } },
+          ...ErrorResponses,
+        },
         security: Security,
       },
     },
@@ -269,8 +314,15 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
     async (req) => {
       const row = await requireBatch(deps, req.auth!.project, req.params.id);
       const fromRow = () => ({
-        id: row.id, status: row.status, phase: row.status, progress: row.status === 'succeeded' ? 100 : percent(row.processed, row.total ?? 0),
-        total: row.total ?? 0, processed: row.processed, valid: row.valid, invalid: row.invalid, source: 'database' as const,
+        id: row.id,
+        status: row.status,
+        phase: row.status,
+        progress: row.status === 'succeeded' ? 100 : percent(row.processed, row.total ?? 0),
+        total: row.total ?? 0,
+        processed: row.processed,
+        valid: row.valid,
+        invalid: row.invalid,
+        source: 'database' as const,
       });
       if (TERMINAL_STATUSES.has(row.status)) return fromRow();
       let p: BatchProgress;
@@ -281,9 +333,15 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         throw errors.unavailable('Temporal');
       }
       return {
-        id: row.id, status: TERMINAL_STATUSES.has(p.phase) ? p.phase : 'running', phase: p.phase,
+        id: row.id,
+        status: TERMINAL_STATUSES.has(p.phase) ? p.phase : 'running',
+        phase: p.phase,
         progress: p.phase === 'succeeded' ? 100 : percent(p.processed, p.total),
-        total: p.total, processed: p.processed, valid: p.valid, invalid: p.invalid, source: 'workflow' as const,
+        total: p.total,
+        processed: p.processed,
+        valid: p.valid,
+        invalid: p.invalid,
+        source: 'workflow' as const,
       };
     },
   );

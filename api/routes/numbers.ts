@@ -55,7 +55,13 @@ export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDep
         querystring: ExportQuery,
         produces: ['text/csv', 'application/x-ndjson'],
         response: {
-          200: { description: 'The numbers, streamed.', content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } } },
+          200: {
+            description: 'The numbers, streamed.',
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/x-ndjson': { schema: { type: 'string' } },
+            },
+          },
           ...ErrorResponses,
         },
         security: Security,
@@ -67,7 +73,13 @@ export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDep
       const out = new PassThrough({ highWaterMark: 256 * 1024 });
       // The COPY runs while fastify pipes `out` to the socket; backpressure flows through the
       // PassThrough, so memory stays bounded whatever the batch size.
-      exportNumbers(deps.pool, req.params.id, format, out, req.query.valid === undefined ? {} : { valid: req.query.valid })
+      exportNumbers(
+        deps.pool,
+        req.params.id,
+        format,
+        out,
+        req.query.valid === undefined ? {} : { valid: req.query.valid },
+      )
         .then(() => out.end())
         .catch((err) => {
           // Headers are gone; all that is left is to cut the response short.

@@ -15,35 +15,57 @@ const PUBLIC = { public: true, rateLimit: false } as const;
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`no answer within ${ms} ms`)), ms))),
+    ]);
   } finally {
     clearTimeout(t);
   }
 }
 
-export function registerOpsRoutes(app: FastifyInstance, deps: { pool: pg.Pool; temporal: Client; metrics: ApiMetrics }): void {
-  app.get('/healthz', { config: PUBLIC, schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({ status: 'ok' }));
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  deps: { pool: pg.Pool; temporal: Client; metrics: ApiMetrics },
+): void {
+  app.get('/healthz', { config: PUBLIC, schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({
+    status: 'ok',
+  }));
 
-  app.get('/readyz', { config: PUBLIC, schema: { summary: 'Readiness: PostgreSQL and Temporal reachable', tags: ['operations'] } }, async (_req, reply) => {
-    const check = async (fn: () => Promise<unknown>) => {
-      try {
-        await within(2000, fn());
-        return 'ok';
-      } catch (err) {
-        return `failed: ${(err as Error).message}`;
-      }
-    };
-    const [postgres, temporal] = await Promise.all([
-      check(() => deps.pool.query('SELECT 1')),
-      check(() => deps.temporal.connection.withDeadline(Date.now() + 2000, () => deps.temporal.workflowService.getSystemInfo({}))),
-    ]);
-    const ready = postgres === 'ok' && temporal === 'ok';
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: { postgres, temporal } });
-  });
+  app.get(
+    '/readyz',
+    { config: PUBLIC, schema: { summary: 'Readiness: PostgreSQL and Temporal reachable', tags: ['operations'] } },
+    async (_req, reply) => {
+      const check = async (fn: () => Promise<unknown>) => {
+        try {
+          await within(2000, fn());
+          return 'ok';
+        } catch (err) {
+          return `failed: ${(err as Error).message}`;
+        }
+      };
+      const [postgres, temporal] = await Promise.all([
+        check(() => deps.pool.query('SELECT 1')),
+        check(() =>
+          deps.temporal.connection.withDeadline(Date.now() + 2000, () =>
+            deps.temporal.workflowService.getSystemInfo({}),
+          ),
+        ),
+      ]);
+      const ready = postgres === 'ok' && temporal === 'ok';
+      return reply
+        .code(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', checks: { postgres, temporal } });
+    },
+  );
 
-  app.get('/metrics', { config: PUBLIC, schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_req, reply) => {
-    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    { config: PUBLIC, schema: { summary: 'Prometheus metrics', tags: ['operations'] } },
+    async (_req, reply) => {
+      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    },
+  );
 
   app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () => app.swagger());
 }

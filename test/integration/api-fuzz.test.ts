@@ -26,9 +26,18 @@ before(async () => {
   // No worker: batches a valid input happens to start simply wait in Temporal.
   token = (await createToken(stack.pool, 'fuzz')).token;
   batchId = '11111111-1111-4111-8111-111111111111';
-  await createBatch(stack.pool, { id: batchId, project: 'fuzz', spec: { generate: { region: 'GB', count: 1 } }, workflowId: 'x', libraryVersion: 'x' });
+  await createBatch(stack.pool, {
+    id: batchId,
+    project: 'fuzz',
+    spec: { generate: { region: 'GB', count: 1 } },
+    workflowId: 'x',
+    libraryVersion: 'x',
+  });
   server = await buildServer({
-    pool: stack.pool, temporal: stack.client, config: stack.config, options: { rateLimitPerMinute: 1_000_000 },
+    pool: stack.pool,
+    temporal: stack.client,
+    config: stack.config,
+    options: { rateLimitPerMinute: 1_000_000 },
     logger: pino({ level: 'error' }) as unknown as FastifyBaseLogger,
   });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -109,17 +118,35 @@ test('POST /api/v1/batches: a JSON body nested 50,000 levels deep → 4xx naming
 test('POST /api/v1/batches: raw bytes with any content type → 2xx or 4xx', async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.constantFrom('application/json', 'text/csv', 'application/x-ndjson', 'text/plain', 'application/octet-stream', 'multipart/form-data', ''),
+      fc.constantFrom(
+        'application/json',
+        'text/csv',
+        'application/x-ndjson',
+        'text/plain',
+        'application/octet-stream',
+        'multipart/form-data',
+        '',
+      ),
       fc.oneof(
         fc.string({ unit: 'binary', maxLength: 300 }),
         fc.uint8Array({ maxLength: 300 }),
         // Malformed CSV that once escaped as a 500 (csv-parse's INVALID_OPENING_QUOTE).
         fc.constantFrom('\u0000"', 'phone\n"unterminated', 'phone\na"b\n', '"a"b"\n', '{"phone":1}\n'),
       ),
-      fc.record({ defaultRegion: fc.option(fc.string({ maxLength: 4 })), column: fc.option(fc.string({ maxLength: 6 })) }, { requiredKeys: [] }),
+      fc.record(
+        { defaultRegion: fc.option(fc.string({ maxLength: 4 })), column: fc.option(fc.string({ maxLength: 6 })) },
+        { requiredKeys: [] },
+      ),
       async (type, body, q) => {
-        const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== null) as [string, string][]).toString();
-        const res = await http(url, `/api/v1/batches${qs ? `?${qs}` : ''}`, { method: 'POST', token, raw: body as BodyInit, contentType: type });
+        const qs = new URLSearchParams(
+          Object.entries(q).filter(([, v]) => v !== null) as [string, string][],
+        ).toString();
+        const res = await http(url, `/api/v1/batches${qs ? `?${qs}` : ''}`, {
+          method: 'POST',
+          token,
+          raw: body as BodyInit,
+          contentType: type,
+        });
         assertClientError(res, `POST /batches ${type}`);
       },
     ),
@@ -129,7 +156,13 @@ test('POST /api/v1/batches: raw bytes with any content type → 2xx or 4xx', asy
 
 test('POST /api/v1/validate: any JSON body → 200 or 4xx', async () => {
   const body = fc.oneof(
-    fc.record({ numbers: fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), anyJson), { maxLength: 20 }), defaultRegion: fc.oneof(fc.constantFrom('GB', 'US', 'ZZ', '001'), fc.string(), anyJson) }, { requiredKeys: [] }),
+    fc.record(
+      {
+        numbers: fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), anyJson), { maxLength: 20 }),
+        defaultRegion: fc.oneof(fc.constantFrom('GB', 'US', 'ZZ', '001'), fc.string(), anyJson),
+      },
+      { requiredKeys: [] },
+    ),
     anyJson,
   );
   await fc.assert(
@@ -146,7 +179,19 @@ test('GET routes: any query string and any id → 2xx or 4xx', async () => {
   const value = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.integer().map(String),
-    fc.constantFrom('true', 'false', 'csv', 'ndjson', 'MOBILE', 'GB', 'running', 'WyIyMDI1LTAxLTAxIDAwOjAwOjAwKzAwIiwiYWJjIl0', 'WzEsMl0', 'WzEsLTFd', 'WzFlMzAwLDBd'),
+    fc.constantFrom(
+      'true',
+      'false',
+      'csv',
+      'ndjson',
+      'MOBILE',
+      'GB',
+      'running',
+      'WyIyMDI1LTAxLTAxIDAwOjAwOjAwKzAwIiwiYWJjIl0',
+      'WzEsMl0',
+      'WzEsLTFd',
+      'WzFlMzAwLDBd',
+    ),
   );
   const id = fc.oneof(fc.constant(batchId), fc.uuid(), fc.string({ unit: 'binary', maxLength: 50 }));
   const path = fc.constantFrom('', '/progress', '/numbers', '/export', '/cancel');
@@ -155,7 +200,10 @@ test('GET routes: any query string and any id → 2xx or 4xx', async () => {
       const qs = new URLSearchParams(pairs).toString();
       const list = await http(url, `/api/v1/batches?${qs}`, { token });
       assertClientError(list, `GET /batches?${qs}`);
-      const one = await http(url, `/api/v1/batches/${encodeURIComponent(i)}${p}?${qs}`, { token, method: p === '/cancel' ? 'POST' : 'GET' });
+      const one = await http(url, `/api/v1/batches/${encodeURIComponent(i)}${p}?${qs}`, {
+        token,
+        method: p === '/cancel' ? 'POST' : 'GET',
+      });
       assertClientError(one, `/batches/${i}${p}?${qs}`);
     }),
     { numRuns: RUNS },
@@ -166,7 +214,15 @@ test('WebSocket: any message gets a JSON reply with a type; the socket stays ope
   const sock = await openWs(url.replace('http', 'ws') + '/ws/tasks/', token);
   await sock.next((m) => m.type === 'active_tasks');
   const msg = fc.oneof(
-    fc.record({ type: fc.constantFrom('ping', 'get_active_tasks', 'get_task_status', 'cancel_task', 'x'), task_id: fc.oneof(fc.uuid(), fc.constant(batchId), anyJson) }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+    fc
+      .record(
+        {
+          type: fc.constantFrom('ping', 'get_active_tasks', 'get_task_status', 'cancel_task', 'x'),
+          task_id: fc.oneof(fc.uuid(), fc.constant(batchId), anyJson),
+        },
+        { requiredKeys: ['type'] },
+      )
+      .map((m) => JSON.stringify(m)),
     anyJson.map((v) => JSON.stringify(v)),
     fc.string({ unit: 'binary', maxLength: 100 }),
   );

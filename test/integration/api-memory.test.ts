@@ -123,15 +123,25 @@ test(`upload of ${ROWS.toLocaleString('en')} CSV rows streams into PostgreSQL wi
   const m = await measure(() => upload(ROWS));
   assert.equal(m.result.status, 202, JSON.stringify(m.result.json));
   assert.equal(m.result.json.rows, ROWS);
-  const stored = (await stack.pool.query('SELECT count(*)::int AS n FROM batch_inputs WHERE batch_id = $1', [m.result.json.id])).rows[0].n;
+  const stored = (
+    await stack.pool.query('SELECT count(*)::int AS n FROM batch_inputs WHERE batch_id = $1', [m.result.json.id])
+  ).rows[0].n;
   assert.equal(stored, ROWS);
-  console.log(`# upload ${ROWS} rows: API RSS before ${m.before.toFixed(1)} MB, peak ${m.peak.toFixed(1)} MB, growth ${(m.peak - m.before).toFixed(1)} MB`);
+  console.log(
+    `# upload ${ROWS} rows: API RSS before ${m.before.toFixed(1)} MB, peak ${m.peak.toFixed(1)} MB, growth ${(m.peak - m.before).toFixed(1)} MB`,
+  );
   assert.ok(m.peak - m.before < BOUND_MB, `RSS grew ${(m.peak - m.before).toFixed(1)} MB`);
 });
 
 test(`export of ${ROWS.toLocaleString('en')} numbers streams from PostgreSQL with flat memory (CSV and NDJSON)`, async () => {
   const id = randomUUID();
-  await createBatch(stack.pool, { id, project: 'mem', spec: { generate: { region: 'US', count: ROWS } }, workflowId: `phonebatch-${id}`, libraryVersion: 'test' });
+  await createBatch(stack.pool, {
+    id,
+    project: 'mem',
+    spec: { generate: { region: 'US', count: ROWS } },
+    workflowId: `phonebatch-${id}`,
+    libraryVersion: 'test',
+  });
   await stack.pool.query(
     `INSERT INTO numbers (batch_id, seq, part, e164, region, number_type, valid, possible, national, raw)
      SELECT $1, g, 0, '+1212555' || lpad((g % 10000)::text, 4, '0'), 'US', 'FIXED_LINE_OR_MOBILE', true, true,
@@ -139,12 +149,17 @@ test(`export of ${ROWS.toLocaleString('en')} numbers streams from PostgreSQL wit
      FROM generate_series(0, $2 - 1) g`,
     [id, ROWS],
   );
-  await stack.pool.query(`UPDATE batches SET status = 'succeeded', total = $2, processed = $2, valid = $2 WHERE id = $1`, [id, ROWS]);
+  await stack.pool.query(
+    `UPDATE batches SET status = 'succeeded', total = $2, processed = $2, valid = $2 WHERE id = $1`,
+    [id, ROWS],
+  );
   for (const format of ['csv', 'ndjson'] as const) {
     const m = await measure(() => drain(`/api/v1/batches/${id}/export?format=${format}`));
     assert.equal(m.result.status, 200);
     assert.equal(m.result.lines, ROWS + (format === 'csv' ? 1 : 0));
-    console.log(`# export ${format} ${ROWS} rows (${(m.result.bytes / 1e6).toFixed(1)} MB): API RSS before ${m.before.toFixed(1)} MB, peak ${m.peak.toFixed(1)} MB, growth ${(m.peak - m.before).toFixed(1)} MB`);
+    console.log(
+      `# export ${format} ${ROWS} rows (${(m.result.bytes / 1e6).toFixed(1)} MB): API RSS before ${m.before.toFixed(1)} MB, peak ${m.peak.toFixed(1)} MB, growth ${(m.peak - m.before).toFixed(1)} MB`,
+    );
     assert.ok(m.peak - m.before < BOUND_MB, `RSS grew ${(m.peak - m.before).toFixed(1)} MB`);
   }
 });

@@ -77,7 +77,11 @@ after(async () => {
 
 /** Waits until the batch is finished according to its row; returns the row. */
 async function finished(id: string, timeoutMs = 120_000) {
-  await eventually(`batch ${id} to finish`, async () => ['succeeded', 'failed', 'cancelled'].includes((await getBatch(stack.pool, id))?.status ?? ''), timeoutMs);
+  await eventually(
+    `batch ${id} to finish`,
+    async () => ['succeeded', 'failed', 'cancelled'].includes((await getBatch(stack.pool, id))?.status ?? ''),
+    timeoutMs,
+  );
   return (await getBatch(stack.pool, id))!;
 }
 
@@ -88,7 +92,9 @@ function csvOf(rows: string[]): string {
 describe('tokens', () => {
   test('are stored hashed: the database holds only SHA-256 digests, never a token', async () => {
     const r = await stack.pool.query('SELECT * FROM api_tokens');
-    const dump = JSON.stringify(r.rows) + (await stack.pool.query(`SELECT string_agg(t::text, '|') AS s FROM api_tokens t`)).rows[0].s;
+    const dump =
+      JSON.stringify(r.rows) +
+      (await stack.pool.query(`SELECT string_agg(t::text, '|') AS s FROM api_tokens t`)).rows[0].s;
     for (const t of [A, A2, B]) {
       assert.ok(!dump.includes(t), 'plaintext token in api_tokens');
       assert.ok(!dump.includes(t.slice(12)), 'token body in api_tokens');
@@ -101,9 +107,14 @@ describe('tokens', () => {
     const [r] = replicas;
     const id = '00000000-0000-4000-8000-000000000000';
     const routes: Array<[string, string]> = [
-      ['GET', '/api/v1/batches'], ['POST', '/api/v1/batches'], ['GET', `/api/v1/batches/${id}`],
-      ['POST', `/api/v1/batches/${id}/cancel`], ['GET', `/api/v1/batches/${id}/progress`],
-      ['GET', `/api/v1/batches/${id}/numbers`], ['GET', `/api/v1/batches/${id}/export`], ['POST', '/api/v1/validate'],
+      ['GET', '/api/v1/batches'],
+      ['POST', '/api/v1/batches'],
+      ['GET', `/api/v1/batches/${id}`],
+      ['POST', `/api/v1/batches/${id}/cancel`],
+      ['GET', `/api/v1/batches/${id}/progress`],
+      ['GET', `/api/v1/batches/${id}/numbers`],
+      ['GET', `/api/v1/batches/${id}/export`],
+      ['POST', '/api/v1/validate'],
     ];
     for (const [method, path] of routes) {
       for (const token of [undefined, 'nope', 'pbt_' + 'x'.repeat(43)]) {
@@ -120,7 +131,11 @@ describe('WebSocket authentication (O8)', () => {
   test('a bad token gets HTTP 401 before the upgrade: the client never sees open', async () => {
     const [r] = replicas;
     for (const path of ['/ws/', '/ws/tasks/']) {
-      for (const [token, auth] of [[undefined, 'header'], ['bad', 'header'], ['pbt_' + 'y'.repeat(43), 'protocol']] as const) {
+      for (const [token, auth] of [
+        [undefined, 'header'],
+        ['bad', 'header'],
+        ['pbt_' + 'y'.repeat(43), 'protocol'],
+      ] as const) {
         let opened = false;
         const err = await openWs(r!.ws + path, token, { auth, onOpen: () => (opened = true) }).then(
           () => null,
@@ -133,7 +148,7 @@ describe('WebSocket authentication (O8)', () => {
     }
   });
 
-  test('a good client\'s first message, sent the moment the socket opens, is answered', async () => {
+  test("a good client's first message, sent the moment the socket opens, is answered", async () => {
     const [r] = replicas;
     for (const auth of ['header', 'protocol'] as const) {
       const dash = await openWs(r!.ws + '/ws/', A, { auth, onOpen: (s) => s.send(JSON.stringify({ type: 'ping' })) });
@@ -143,11 +158,19 @@ describe('WebSocket authentication (O8)', () => {
       assert.equal(typeof status.message, 'string');
       assert.ok(!Number.isNaN(Date.parse(status.timestamp)));
       await dash.next((m) => m.type === 'pong', 5000);
-      if (auth === 'protocol') assert.equal(dash.ws.protocol, 'phonebatch.v1', 'the server selects phonebatch.v1, never echoes the token');
+      if (auth === 'protocol')
+        assert.equal(dash.ws.protocol, 'phonebatch.v1', 'the server selects phonebatch.v1, never echoes the token');
 
-      const tasks = await openWs(r!.ws + '/ws/tasks/', A, { auth, onOpen: (s) => s.send(JSON.stringify({ type: 'get_active_tasks' })) });
+      const tasks = await openWs(r!.ws + '/ws/tasks/', A, {
+        auth,
+        onOpen: (s) => s.send(JSON.stringify({ type: 'get_active_tasks' })),
+      });
       sockets.push(tasks);
-      await eventually('greeting and reply', async () => tasks.messages.filter((m) => m.type === 'active_tasks').length >= 2, 10_000);
+      await eventually(
+        'greeting and reply',
+        async () => tasks.messages.filter((m) => m.type === 'active_tasks').length >= 2,
+        10_000,
+      );
       assert.equal(tasks.messages[0].type, 'active_tasks', 'active_tasks is the first message');
       assert.ok(Array.isArray(tasks.messages[0].tasks));
       tasks.send({ type: 'ping' });
@@ -160,7 +183,7 @@ describe('WebSocket authentication (O8)', () => {
 });
 
 describe('a live batch over WebSocket', () => {
-  test('active_tasks, increasing task_progress, task_completed with the database\'s counts, on two replicas; beta sees none of it', async () => {
+  test("active_tasks, increasing task_progress, task_completed with the database's counts, on two replicas; beta sees none of it", async () => {
     const [r1, r2] = replicas;
     const alpha1 = await ws(r1!, '/ws/tasks/', A);
     const alpha2 = await ws(r2!, '/ws/tasks/', A2, 'protocol'); // another replica, another alpha token
@@ -173,7 +196,12 @@ describe('a live batch over WebSocket', () => {
     const prefixes = ['+1 212 555 01', '+44 20 7946 0', '07700 900', 'not a number ', '+61 491 570 1'];
     let csv = 'phone,country\n';
     for (let i = 0; i < 300_000; i++) csv += `${prefixes[i % 5]}${String(i % 100).padStart(2, '0')},GB\n`;
-    const started = await http(r1!.url, '/api/v1/batches?regionColumn=country', { method: 'POST', token: A, raw: csv, contentType: 'text/csv' });
+    const started = await http(r1!.url, '/api/v1/batches?regionColumn=country', {
+      method: 'POST',
+      token: A,
+      raw: csv,
+      contentType: 'text/csv',
+    });
     assert.equal(started.status, 202, started.text);
     const id = started.json.id as string;
     assert.equal(started.json.rows, 300_000);
@@ -196,13 +224,19 @@ describe('a live batch over WebSocket', () => {
       assert.equal(done.valid_items, row.valid);
       assert.equal(done.invalid_items, row.invalid);
     }
-    const dbCounts = (await stack.pool.query('SELECT count(*) FILTER (WHERE valid)::int AS v, count(*) FILTER (WHERE NOT valid)::int AS i FROM numbers WHERE batch_id = $1', [id])).rows[0];
+    const dbCounts = (
+      await stack.pool.query(
+        'SELECT count(*) FILTER (WHERE valid)::int AS v, count(*) FILTER (WHERE NOT valid)::int AS i FROM numbers WHERE batch_id = $1',
+        [id],
+      )
+    ).rows[0];
     assert.deepEqual({ v: done1.valid_items, i: done1.invalid_items }, dbCounts, 'counts equal the rows stored');
 
     for (const c of [alpha1, alpha2]) {
       const progress = c.messages.filter((m) => m.type === 'task_progress' && m.task_id === id);
       assert.ok(progress.length >= 2, `expected several task_progress messages, got ${progress.length}`);
-      for (let i = 1; i < progress.length; i++) assert.ok(progress[i].processed_items >= progress[i - 1].processed_items, 'processed never goes back');
+      for (let i = 1; i < progress.length; i++)
+        assert.ok(progress[i].processed_items >= progress[i - 1].processed_items, 'processed never goes back');
       assert.ok(progress.at(-1).processed_items > progress[0].processed_items, 'progress increases');
       for (const p of progress) {
         assert.ok(p.progress >= 0 && p.progress <= 100);
@@ -210,11 +244,19 @@ describe('a live batch over WebSocket', () => {
         assert.equal(p.total_items === 0 || p.total_items === 300_000, true);
         assert.equal(p.status, 'running');
       }
-      assert.ok(c.messages.indexOf(progress[0]) > c.messages.findIndex((m) => m.type === 'active_tasks'), 'active_tasks comes first');
-      assert.ok(c.messages.indexOf(progress.at(-1)) < c.messages.findIndex((m) => m.type === 'task_completed' && m.task_id === id));
+      assert.ok(
+        c.messages.indexOf(progress[0]) > c.messages.findIndex((m) => m.type === 'active_tasks'),
+        'active_tasks comes first',
+      );
+      assert.ok(
+        c.messages.indexOf(progress.at(-1)) <
+          c.messages.findIndex((m) => m.type === 'task_completed' && m.task_id === id),
+      );
     }
     if (lateActive.tasks.length) assert.ok(lateActive.tasks.every((t: any) => typeof t.progress === 'number'));
-    console.log(`# live batch: ${alpha1.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} task_progress pushes on replica 1, ${alpha2.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} on replica 2; late client saw ${lateActive.tasks.length} active task(s)`);
+    console.log(
+      `# live batch: ${alpha1.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} task_progress pushes on replica 1, ${alpha2.messages.filter((m) => m.type === 'task_progress' && m.task_id === id).length} on replica 2; late client saw ${lateActive.tasks.length} active task(s)`,
+    );
 
     // Project isolation on sockets: beta never heard of it.
     await new Promise((res) => setTimeout(res, 600));
@@ -226,30 +268,92 @@ describe('every entry point agrees', () => {
   test('REST export (CSV and NDJSON), POST /validate and `phonebatch check` give identical per-row results', async () => {
     const [r] = replicas;
     const cases = JSON.parse(readFileSync('/work/shared/cases/phone-cases.json', 'utf8')) as Array<{ input: string }>;
-    const inputs = [...cases.map((c) => c.input), '020 7946 0018 / 020 7946 0019', '', '+1-800-FLOWERS', 'tel: +61 491 570 156 ext. 12'];
+    const inputs = [
+      ...cases.map((c) => c.input),
+      '020 7946 0018 / 020 7946 0019',
+      '',
+      '+1-800-FLOWERS',
+      'tel: +61 491 570 156 ext. 12',
+    ];
     for (const defaultRegion of [undefined, 'GB']) {
-      const v = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: inputs, ...(defaultRegion ? { defaultRegion } : {}) } });
+      const v = await http(r!.url, '/api/v1/validate', {
+        method: 'POST',
+        token: A,
+        body: { numbers: inputs, ...(defaultRegion ? { defaultRegion } : {}) },
+      });
       assert.equal(v.status, 200, v.text);
-      const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', ...(defaultRegion ? ['--default-region', defaultRegion] : []), '--', ...inputs], { encoding: 'utf8' });
+      const cli = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'bin/phonebatch.mjs'),
+          'check',
+          ...(defaultRegion ? ['--default-region', defaultRegion] : []),
+          '--',
+          ...inputs,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(cli.status, 0, cli.stderr);
-      const checkLines = cli.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-      assert.deepEqual(v.json.results, checkLines, `POST /validate vs phonebatch check (defaultRegion ${defaultRegion})`);
+      const checkLines = cli.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        v.json.results,
+        checkLines,
+        `POST /validate vs phonebatch check (defaultRegion ${defaultRegion})`,
+      );
 
-      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { validate: { ...(defaultRegion ? { defaultRegion } : {}), source: { inline: inputs } } } });
+      const b = await http(r!.url, '/api/v1/batches', {
+        method: 'POST',
+        token: A,
+        body: { validate: { ...(defaultRegion ? { defaultRegion } : {}), source: { inline: inputs } } },
+      });
       assert.equal(b.status, 202, b.text);
       const row = await finished(b.json.id);
       assert.equal(row.status, 'succeeded', row.error ?? '');
       const nd = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=ndjson`, { token: A });
       assert.equal(nd.status, 200);
       assert.match(nd.headers.get('content-type')!, /application\/x-ndjson/);
-      const fromNd = nd.text.trim().split('\n').map((l) => JSON.parse(l));
+      const fromNd = nd.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const csv = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=csv`, { token: A });
-      const fromCsv = parseCsv(csv.text, { columns: true, cast: (value, ctx) => (ctx.header ? value : ctx.quoting ? value : value === '' ? null : value) }) as any[];
+      const fromCsv = parseCsv(csv.text, {
+        columns: true,
+        cast: (value, ctx) => (ctx.header ? value : ctx.quoting ? value : value === '' ? null : value),
+      }) as any[];
       const normalise = (x: any) => ({
-        line: Number(x.seq) + 1, index: Number(x.part), input: x.raw, valid: x.valid === true || x.valid === 't', possible: x.possible === true || x.possible === 't',
-        e164: x.e164, region: x.region, type: x.number_type, ext: x.ext, national: x.national, error: x.error, detail: x.detail,
+        line: Number(x.seq) + 1,
+        index: Number(x.part),
+        input: x.raw,
+        valid: x.valid === true || x.valid === 't',
+        possible: x.possible === true || x.possible === 't',
+        e164: x.e164,
+        region: x.region,
+        type: x.number_type,
+        ext: x.ext,
+        national: x.national,
+        error: x.error,
+        detail: x.detail,
       });
-      const ordered = (xs: any[]) => xs.map((x) => ({ line: x.line, index: x.index, input: x.input, valid: x.valid, possible: x.possible, e164: x.e164, region: x.region, type: x.type, ext: x.ext, national: x.national, error: x.error, detail: x.detail }));
+      const ordered = (xs: any[]) =>
+        xs.map((x) => ({
+          line: x.line,
+          index: x.index,
+          input: x.input,
+          valid: x.valid,
+          possible: x.possible,
+          e164: x.e164,
+          region: x.region,
+          type: x.type,
+          ext: x.ext,
+          national: x.national,
+          error: x.error,
+          detail: x.detail,
+        }));
       assert.deepEqual(fromNd.map(normalise), ordered(checkLines), 'NDJSON export vs check');
       assert.deepEqual(fromCsv.map(normalise), ordered(checkLines), 'CSV export vs check');
     }
@@ -261,7 +365,11 @@ describe('REST', () => {
     const [r] = replicas;
     const ids: string[] = [];
     for (const region of ['GB', 'AU', 'US']) {
-      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region, mode: 'fictional', count: 300 } } });
+      const b = await http(r!.url, '/api/v1/batches', {
+        method: 'POST',
+        token: A,
+        body: { generate: { region, mode: 'fictional', count: 300 } },
+      });
       assert.equal(b.status, 202, b.text);
       ids.push(b.json.id);
     }
@@ -275,13 +383,30 @@ describe('REST', () => {
     assert.deepEqual(got.json.spec, { generate: { region: 'GB', mode: 'fictional', count: 300 } });
 
     const prog = await http(r!.url, `/api/v1/batches/${ids[0]}/progress`, { token: A });
-    assert.deepEqual({ ...prog.json }, { id: ids[0], status: 'succeeded', phase: 'succeeded', progress: 100, total: 300, processed: 300, valid: got.json.valid, invalid: got.json.invalid, source: 'database' });
+    assert.deepEqual(
+      { ...prog.json },
+      {
+        id: ids[0],
+        status: 'succeeded',
+        phase: 'succeeded',
+        progress: 100,
+        total: 300,
+        processed: 300,
+        valid: got.json.valid,
+        invalid: got.json.invalid,
+        source: 'database',
+      },
+    );
 
     // Keyset pages: limit 2 over the generate batches, no duplicates, newest first.
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await http(r!.url, `/api/v1/batches?operation=generate&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: A });
+      const page: any = await http(
+        r!.url,
+        `/api/v1/batches?operation=generate&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: A },
+      );
       assert.equal(page.status, 200, page.text);
       assert.ok(page.json.items.length <= 2);
       seen.push(...page.json.items.map((x: any) => x.id));
@@ -296,13 +421,20 @@ describe('REST', () => {
     const all: any[] = [];
     cursor = null;
     do {
-      const page: any = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?limit=7${cursor ? `&cursor=${cursor}` : ''}`, { token: A });
+      const page: any = await http(
+        r!.url,
+        `/api/v1/batches/${ids[0]}/numbers?limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: A },
+      );
       assert.equal(page.status, 200, page.text);
       all.push(...page.json.items);
       cursor = page.json.nextCursor;
     } while (cursor);
     assert.equal(all.length, 300);
-    assert.deepEqual(all.map((x) => x.seq), [...Array(300).keys()]);
+    assert.deepEqual(
+      all.map((x) => x.seq),
+      [...Array(300).keys()],
+    );
     const valid = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?valid=true&limit=1000`, { token: A });
     assert.equal(valid.json.items.length, got.json.valid);
     const byRegion = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?region=GB&limit=1000`, { token: A });
@@ -323,14 +455,26 @@ describe('REST', () => {
     assert.equal(badCursor.json.code, 'invalid_cursor');
     const badLimit = await http(r!.url, '/api/v1/batches?limit=0', { token: A });
     assert.match(badLimit.json.message, /querystring\.limit/);
-    const badSpec = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'GB', count: -1 } } });
+    const badSpec = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      body: { generate: { region: 'GB', count: -1 } },
+    });
     assert.equal(badSpec.status, 400);
     assert.equal(badSpec.json.code, 'invalid_spec');
     assert.ok(badSpec.json.issues.some((i: any) => i.field === 'generate.count'));
-    const badRegion = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: ['1'], defaultRegion: 'ZZ' } });
+    const badRegion = await http(r!.url, '/api/v1/validate', {
+      method: 'POST',
+      token: A,
+      body: { numbers: ['1'], defaultRegion: 'ZZ' },
+    });
     assert.equal(badRegion.status, 400);
     assert.match(badRegion.json.message, /defaultRegion/);
-    const tooMany = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: Array(1001).fill('1') } });
+    const tooMany = await http(r!.url, '/api/v1/validate', {
+      method: 'POST',
+      token: A,
+      body: { numbers: Array(1001).fill('1') },
+    });
     assert.equal(tooMany.status, 400);
     assert.match(tooMany.json.message, /body\.numbers/);
     const notRunning = await http(r!.url, `/api/v1/batches/${ids[0]}/cancel`, { method: 'POST', token: A });
@@ -339,13 +483,27 @@ describe('REST', () => {
     const missing = await http(r!.url, '/api/v1/batches/00000000-0000-4000-8000-000000000000', { token: A });
     assert.equal(missing.status, 404);
     assert.equal(missing.json.code, 'not_found');
-    const badUpload = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, raw: '{"phone": 5}\n', contentType: 'application/x-ndjson' });
+    const badUpload = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      raw: '{"phone": 5}\n',
+      contentType: 'application/x-ndjson',
+    });
     assert.equal(badUpload.status, 400);
     assert.equal(badUpload.json.code, 'invalid_upload');
     assert.match(badUpload.json.message, /line 1/);
-    const uploadSpec = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { validate: { source: { upload: { rows: 3 } } } } });
+    const uploadSpec = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      body: { validate: { source: { upload: { rows: 3 } } } },
+    });
     assert.equal(uploadSpec.status, 400);
-    const media = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, raw: '<x/>', contentType: 'application/xml' });
+    const media = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      raw: '<x/>',
+      contentType: 'application/xml',
+    });
     assert.equal(media.status, 415);
   });
 
@@ -355,7 +513,11 @@ describe('REST', () => {
     await sock.next((m) => m.type === 'active_tasks');
     // UPPER: the id as an upper-case UUID (ids are normalised at the boundary; workflow ids are lower case).
     for (const via of ['rest', 'ws', 'rest-UPPER', 'ws-UPPER'] as const) {
-      const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'US', mode: 'random', count: 20_000_000, seed: via } } });
+      const b = await http(r!.url, '/api/v1/batches', {
+        method: 'POST',
+        token: A,
+        body: { generate: { region: 'US', mode: 'random', count: 20_000_000, seed: via } },
+      });
       assert.equal(b.status, 202, b.text);
       const id: string = b.json.id;
       const ref = via.endsWith('UPPER') ? id.toUpperCase() : id;
@@ -368,7 +530,11 @@ describe('REST', () => {
         assert.equal(c.json.id, id, 'the reply names the canonical (lower-case) id');
       } else {
         sock.send({ type: 'cancel_task', task_id: ref });
-        const ack = await sock.next((m) => (m.type === 'task_cancel_requested' && m.task_id === id) || (m.type === 'error' && m.message.includes(ref)), 10_000);
+        const ack = await sock.next(
+          (m) =>
+            (m.type === 'task_cancel_requested' && m.task_id === id) || (m.type === 'error' && m.message.includes(ref)),
+          10_000,
+        );
         assert.equal(ack.type, 'task_cancel_requested', `${via}: ${JSON.stringify(ack)}`);
       }
       const done = await sock.next((m) => m.type === 'task_completed' && m.task_id === id, 120_000);
@@ -376,7 +542,8 @@ describe('REST', () => {
       assert.equal(row.status, 'cancelled');
       assert.equal(done.status, 'cancelled');
       assert.equal(done.processed_items, row.processed);
-      const stored = (await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id])).rows[0].n;
+      const stored = (await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id]))
+        .rows[0].n;
       assert.equal(row.processed, stored);
     }
   });
@@ -393,7 +560,15 @@ describe('REST', () => {
     const doc = await http(r!.url, '/openapi.json');
     assert.equal(doc.status, 200);
     assert.match(doc.json.openapi, /^3\./);
-    for (const p of ['/api/v1/batches', '/api/v1/batches/{id}', '/api/v1/batches/{id}/cancel', '/api/v1/batches/{id}/progress', '/api/v1/batches/{id}/numbers', '/api/v1/batches/{id}/export', '/api/v1/validate']) {
+    for (const p of [
+      '/api/v1/batches',
+      '/api/v1/batches/{id}',
+      '/api/v1/batches/{id}/cancel',
+      '/api/v1/batches/{id}/progress',
+      '/api/v1/batches/{id}/numbers',
+      '/api/v1/batches/{id}/export',
+      '/api/v1/validate',
+    ]) {
       assert.ok(doc.json.paths[p], `OpenAPI lacks ${p}`);
     }
     assert.ok(doc.json.paths['/api/v1/batches'].post.requestBody.content['text/csv']);
@@ -401,10 +576,16 @@ describe('REST', () => {
 
   test('uploads over the size limit get 413 and leave no batch behind', async () => {
     const small = await replica({ uploadLimitBytes: 10_000 });
-    const count = async () => (await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE project = 'alpha'`)).rows[0].n;
+    const count = async () =>
+      (await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE project = 'alpha'`)).rows[0].n;
     const before = await count();
     const big = 'phone\n' + '+44 20 7946 0018\n'.repeat(2000);
-    const declared = await http(small.url, '/api/v1/batches', { method: 'POST', token: A, raw: big, contentType: 'text/csv' });
+    const declared = await http(small.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      raw: big,
+      contentType: 'text/csv',
+    });
     assert.equal(declared.status, 413);
     assert.equal(declared.json.code, 'payload_too_large');
     // Chunked (no Content-Length): refused when the stream passes the limit.
@@ -416,7 +597,12 @@ describe('REST', () => {
         c.enqueue(enc.encode(sent === 1 ? 'phone\n' : '+44 20 7946 0018\n'.repeat(100)));
       },
     });
-    const chunked = await http(small.url, '/api/v1/batches', { method: 'POST', token: A, raw: stream as unknown as BodyInit, contentType: 'text/csv' });
+    const chunked = await http(small.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      raw: stream as unknown as BodyInit,
+      contentType: 'text/csv',
+    });
     assert.equal(chunked.status, 413, chunked.text);
     assert.equal(await count(), before, 'no batch row left behind');
   });
@@ -429,14 +615,28 @@ describe('REST', () => {
     const last = await http(limited.url, '/api/v1/batches?limit=1', { token: A });
     assert.equal(last.status, 429);
     assert.equal(last.json.code, 'rate_limited');
-    assert.equal((await http(limited.url, '/api/v1/batches?limit=1', { token: B })).status, 200, 'another token has its own budget');
+    assert.equal(
+      (await http(limited.url, '/api/v1/batches?limit=1', { token: B })).status,
+      200,
+      'another token has its own budget',
+    );
   });
 
   test('uploads whose client drops the connection at once leak no DB connection, COPY or pending batch', async () => {
     // Its own pool (as in production: the API's pool), so a leak shows here and cannot starve
     // the other tests; the assertions use the test's pool.
-    const appPool = new pg.Pool({ connectionString: stack.config.databaseUrl, max: 8, application_name: 'api-drops', connectionTimeoutMillis: 30_000 });
-    const server = await buildServer({ pool: appPool, temporal: stack.client, config: stack.config, options: { rateLimitPerMinute: 1_000_000 } });
+    const appPool = new pg.Pool({
+      connectionString: stack.config.databaseUrl,
+      max: 8,
+      application_name: 'api-drops',
+      connectionTimeoutMillis: 30_000,
+    });
+    const server = await buildServer({
+      pool: appPool,
+      temporal: stack.client,
+      config: stack.config,
+      options: { rateLimitPerMinute: 1_000_000 },
+    });
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (server.app.server.address() as { port: number }).port;
     const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
@@ -458,22 +658,39 @@ describe('REST', () => {
         });
       // More drops than the pool has connections (8), in waves, so some wait for a connection.
       for (let wave = 0; wave < 3; wave++) {
-        await Promise.all(Array.from({ length: 8 }, (_, i) => drop((['write', 'immediate', 'ms'] as const)[(i + wave) % 3])));
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) => drop((['write', 'immediate', 'ms'] as const)[(i + wave) % 3])),
+        );
       }
-      const pending = async () => (await stack.pool.query(`SELECT count(*)::int AS n FROM batches WHERE project = 'drops' AND status = 'pending'`)).rows[0].n;
+      const pending = async () =>
+        (
+          await stack.pool.query(
+            `SELECT count(*)::int AS n FROM batches WHERE project = 'drops' AND status = 'pending'`,
+          )
+        ).rows[0].n;
       const copies = async () =>
-        (await stack.pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'api-drops' AND query LIKE 'COPY batch_inputs%'`)).rows[0].n;
+        (
+          await stack.pool.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'api-drops' AND query LIKE 'COPY batch_inputs%'`,
+          )
+        ).rows[0].n;
       await eventually('no pending batch left by dropped uploads', async () => (await pending()) === 0, 60_000);
       await eventually('no COPY left running by dropped uploads', async () => (await copies()) === 0, 60_000);
       const ready = await http(`http://127.0.0.1:${port}`, '/readyz');
       assert.equal(ready.status, 200, ready.text);
       // And the API still takes uploads: the pool is not exhausted.
-      const ok = await http(`http://127.0.0.1:${port}`, '/api/v1/batches', { method: 'POST', token: D, raw: csvOf(['+44 20 7946 0018']), contentType: 'text/csv' });
+      const ok = await http(`http://127.0.0.1:${port}`, '/api/v1/batches', {
+        method: 'POST',
+        token: D,
+        raw: csvOf(['+44 20 7946 0018']),
+        contentType: 'text/csv',
+      });
       assert.equal(ok.status, 202, ok.text);
       assert.equal(ok.json.rows, 1);
     } finally {
       // Bounded: with a leak (the bug), close and end would wait forever on the stuck COPYs.
-      const bounded = (p: Promise<unknown>) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      const bounded = (p: Promise<unknown>) =>
+        Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await bounded(server.app.close());
       await bounded(appPool.end());
     }
@@ -488,7 +705,9 @@ describe('WebSocket back-pressure', () => {
     await c.next((m) => m.type === 'connection_status');
     assert.equal(wss.clients.size, 1);
     const [serverSide] = [...wss.clients];
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => c.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      c.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     c.ws.pause(); // never read: pongs pile up on the server
     const ping = JSON.stringify({ type: 'ping' });
     let sent = 0;
@@ -510,21 +729,32 @@ describe('WebSocket back-pressure', () => {
 });
 
 describe('project isolation', () => {
-  test('beta cannot see, export, cancel, reference or watch alpha\'s batches', async () => {
+  test("beta cannot see, export, cancel, reference or watch alpha's batches", async () => {
     const [r] = replicas;
-    const b = await http(r!.url, '/api/v1/batches', { method: 'POST', token: A, body: { generate: { region: 'GB', mode: 'fictional', count: 50 } } });
+    const b = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: A,
+      body: { generate: { region: 'GB', mode: 'fictional', count: 50 } },
+    });
     const id = b.json.id;
     await finished(id);
     for (const [method, path] of [
-      ['GET', `/api/v1/batches/${id}`], ['GET', `/api/v1/batches/${id}/progress`], ['GET', `/api/v1/batches/${id}/numbers`],
-      ['GET', `/api/v1/batches/${id}/export?format=ndjson`], ['POST', `/api/v1/batches/${id}/cancel`],
+      ['GET', `/api/v1/batches/${id}`],
+      ['GET', `/api/v1/batches/${id}/progress`],
+      ['GET', `/api/v1/batches/${id}/numbers`],
+      ['GET', `/api/v1/batches/${id}/export?format=ndjson`],
+      ['POST', `/api/v1/batches/${id}/cancel`],
     ]) {
       const res = await http(r!.url, path!, { method, token: B });
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(res.json.code, 'not_found');
       assert.ok(!res.text.includes('alpha'));
     }
-    const ref = await http(r!.url, '/api/v1/batches', { method: 'POST', token: B, body: { validate: { source: { batchRef: id } } } });
+    const ref = await http(r!.url, '/api/v1/batches', {
+      method: 'POST',
+      token: B,
+      body: { validate: { source: { batchRef: id } } },
+    });
     assert.equal(ref.status, 404);
     assert.match(ref.json.message, /batchRef/);
     const list = await http(r!.url, '/api/v1/batches?limit=1000', { token: B });
@@ -534,7 +764,11 @@ describe('project isolation', () => {
     await sock.next((m) => m.type === 'active_tasks');
     sock.send({ type: 'get_task_status', task_id: id });
     sock.send({ type: 'cancel_task', task_id: id });
-    await eventually('two not_found replies', async () => sock.messages.filter((m) => m.type === 'error' && m.code === 'not_found').length === 2, 5000);
+    await eventually(
+      'two not_found replies',
+      async () => sock.messages.filter((m) => m.type === 'error' && m.code === 'not_found').length === 2,
+      5000,
+    );
     // Alpha, on the other hand, sees it.
     const mine = await http(r!.url, `/api/v1/batches/${id}`, { token: A });
     assert.equal(mine.status, 200);

@@ -38,14 +38,25 @@ async function rowStats(batchId: string) {
 const start = (spec: BatchSpec) => startBatch(stack.client, stack.pool, stack.config, { spec });
 
 test('generate 200k random numbers: exactly 200k unique, valid rows; counts recorded', async () => {
-  const { batchId } = await start({ generate: { region: 'US', mode: 'random', count: 200_000, areaCodes: ['212', '646', '917'], seed: 't1' } });
+  const { batchId } = await start({
+    generate: { region: 'US', mode: 'random', count: 200_000, areaCodes: ['212', '646', '917'], seed: 't1' },
+  });
   const final = await waitForBatch(stack.client, batchId);
   assert.equal(final.phase, 'succeeded');
-  assert.deepEqual({ total: final.total, processed: final.processed, valid: final.valid }, { total: 200_000, processed: 200_000, valid: 200_000 });
+  assert.deepEqual(
+    { total: final.total, processed: final.processed, valid: final.valid },
+    { total: 200_000, processed: 200_000, valid: 200_000 },
+  );
   const s = await rowStats(batchId);
   assert.deepEqual(s, { rows: 200_000, distinct_e164: 200_000, distinct_keys: 200_000, valid: 200_000 });
-  const npa = await stack.pool.query(`SELECT DISTINCT substr(e164, 3, 3) AS npa FROM numbers WHERE batch_id = $1 ORDER BY 1`, [batchId]);
-  assert.deepEqual(npa.rows.map((r) => r.npa), ['212', '646', '917']);
+  const npa = await stack.pool.query(
+    `SELECT DISTINCT substr(e164, 3, 3) AS npa FROM numbers WHERE batch_id = $1 ORDER BY 1`,
+    [batchId],
+  );
+  assert.deepEqual(
+    npa.rows.map((r) => r.npa),
+    ['212', '646', '917'],
+  );
   const b = await getBatch(stack.pool, batchId);
   assert.equal(b!.status, 'succeeded');
   assert.equal(b!.processed, 200_000);
@@ -69,18 +80,25 @@ test('continue-as-new: a batch spread over several workflow runs is still exact'
   const latest = await stack.client.workflow.getHandle(`phonebatch-${batchId}`).describe();
   assert.notEqual(latest.runId, runId);
   const types = await stack.pool.query(`SELECT DISTINCT number_type FROM numbers WHERE batch_id = $1`, [batchId]);
-  assert.deepEqual(types.rows.map((r) => r.number_type), ['MOBILE']);
+  assert.deepEqual(
+    types.rows.map((r) => r.number_type),
+    ['MOBILE'],
+  );
 });
 
 test('a spec the numbering plan cannot satisfy is rejected before any workflow starts', async () => {
   // NANP reserves exactly 100 fictional numbers (555-0100…0199) per area code.
   await assert.rejects(
     start({ generate: { region: 'US', mode: 'fictional', count: 101, areaCodes: ['212'] } }),
-    (e: unknown) => e instanceof SpecError && e.issues.some((i) => i.field === 'generate.count' && /only 100 fictional numbers/.test(i.reason)),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      e.issues.some((i) => i.field === 'generate.count' && /only 100 fictional numbers/.test(i.reason)),
   );
   await assert.rejects(
     start({ generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE' } }),
-    (e: unknown) => e instanceof SpecError && e.issues.some((i) => i.field === 'generate.numberType' && /FIXED_LINE_OR_MOBILE/.test(i.reason)),
+    (e: unknown) =>
+      e instanceof SpecError &&
+      e.issues.some((i) => i.field === 'generate.numberType' && /FIXED_LINE_OR_MOBILE/.test(i.reason)),
   );
   const pending = await stack.pool.query(
     `SELECT count(*)::int AS n FROM batches WHERE spec->'generate'->>'region' = 'US' AND spec->'generate'->>'numberType' = 'MOBILE'`,
@@ -91,7 +109,10 @@ test('a spec the numbering plan cannot satisfy is rejected before any workflow s
 test('a bad input found by the workflow fails it at once, non-retryable', async () => {
   // The spec claims 5 uploaded rows but none were uploaded: prepareBatch fails with SpecError.
   const { batchId } = await start({ validate: { source: { upload: { rows: 5 } } } });
-  const err = await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  const err = await waitForBatch(stack.client, batchId).then(
+    () => null,
+    (e) => e,
+  );
   assert.ok(err instanceof WorkflowFailedError, String(err));
   const cause = err.cause;
   assert.ok(cause instanceof ApplicationFailure);
@@ -102,7 +123,9 @@ test('a bad input found by the workflow fails it at once, non-retryable', async 
   assert.match(b!.error!, /5 declared/);
   // Not retried: the prepare activity ran exactly once.
   const history = await stack.client.workflow.getHandle(`phonebatch-${batchId}`).fetchHistory();
-  const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+  const attempts = history
+    .events!.filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt);
   assert.deepEqual(attempts.slice(0, 1), [1]);
 });
 
@@ -113,32 +136,49 @@ test('cancel while the batch is still being prepared: it stays cancelled', async
   const { batchId } = await start({ validate: { source: { batchRef: source.batchId } } });
   await new Promise((r) => setTimeout(r, 200));
   await cancelBatch(stack.client, batchId);
-  await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  await waitForBatch(stack.client, batchId).then(
+    () => null,
+    (e) => e,
+  );
   await new Promise((r) => setTimeout(r, 2000));
   const b = await getBatch(stack.pool, batchId);
   assert.equal(b!.status, 'cancelled');
   // Its counts are the ledger's: whatever chunks committed before the cancel, no more.
-  const ledger = await stack.pool.query('SELECT coalesce(sum(rows), 0)::int AS n FROM batch_chunks WHERE batch_id = $1', [batchId]);
+  const ledger = await stack.pool.query(
+    'SELECT coalesce(sum(rows), 0)::int AS n FROM batch_chunks WHERE batch_id = $1',
+    [batchId],
+  );
   assert.equal(b!.processed, ledger.rows[0].n);
 });
 
-test('batchRef reads only a batch of the same project; another project\'s batch is not found', async () => {
+test("batchRef reads only a batch of the same project; another project's batch is not found", async () => {
   const secret = await startBatch(stack.client, stack.pool, stack.config, {
     project: 'alpha',
     spec: { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0999 secret-of-alpha'] } } },
   });
   await waitForBatch(stack.client, secret.batchId);
   for (const ref of [secret.batchId, '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90']) {
-    const thief = await startBatch(stack.client, stack.pool, stack.config, { project: 'beta', spec: { validate: { source: { batchRef: ref } } } });
-    const err = await waitForBatch(stack.client, thief.batchId).then(() => null, (e) => e);
+    const thief = await startBatch(stack.client, stack.pool, stack.config, {
+      project: 'beta',
+      spec: { validate: { source: { batchRef: ref } } },
+    });
+    const err = await waitForBatch(stack.client, thief.batchId).then(
+      () => null,
+      (e) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError, String(err));
     assert.equal((err.cause as ApplicationFailure).type, 'SpecError');
     assert.match((err.cause as ApplicationFailure).message, /validate\.source\.batchRef: no batch .* in project beta/);
-    const leaked = await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [thief.batchId]);
+    const leaked = await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [
+      thief.batchId,
+    ]);
     assert.equal(leaked.rows[0].n, 0);
   }
   // The owner can.
-  const own = await startBatch(stack.client, stack.pool, stack.config, { project: 'alpha', spec: { validate: { source: { batchRef: secret.batchId } } } });
+  const own = await startBatch(stack.client, stack.pool, stack.config, {
+    project: 'alpha',
+    spec: { validate: { source: { batchRef: secret.batchId } } },
+  });
   const final = await waitForBatch(stack.client, own.batchId);
   assert.equal(final.processed, 2);
 });
@@ -168,7 +208,10 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
     encoding: 'utf8',
   });
   assert.equal(cli.status, 0, cli.stderr);
-  const expected = cli.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const expected = cli.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const stored = await stack.pool.query(
     `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail
      FROM numbers WHERE batch_id = $1 ORDER BY seq, part`,
@@ -178,13 +221,42 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
   stored.rows.forEach((r, i) => {
     const e = expected[i];
     assert.deepEqual(
-      { line: Number(r.seq) + 1, index: r.part, input: r.raw, valid: r.valid, possible: r.possible, e164: r.e164, region: r.region, type: r.number_type, ext: r.ext, national: r.national, error: r.error, detail: r.detail },
-      { line: e.line, index: e.index, input: e.input, valid: e.valid, possible: e.possible, e164: e.e164, region: e.region, type: e.type, ext: e.ext, national: e.national, error: e.error, detail: e.detail },
+      {
+        line: Number(r.seq) + 1,
+        index: r.part,
+        input: r.raw,
+        valid: r.valid,
+        possible: r.possible,
+        e164: r.e164,
+        region: r.region,
+        type: r.number_type,
+        ext: r.ext,
+        national: r.national,
+        error: r.error,
+        detail: r.detail,
+      },
+      {
+        line: e.line,
+        index: e.index,
+        input: e.input,
+        valid: e.valid,
+        possible: e.possible,
+        e164: e.e164,
+        region: e.region,
+        type: e.type,
+        ext: e.ext,
+        national: e.national,
+        error: e.error,
+        detail: e.detail,
+      },
       `row ${i} (${JSON.stringify(e.input)})`,
     );
   });
   // Every input line is accounted for: nothing silently dropped.
-  assert.deepEqual([...new Set(expected.map((e) => e.line))], inputs.map((_, i) => i + 1));
+  assert.deepEqual(
+    [...new Set(expected.map((e) => e.line))],
+    inputs.map((_, i) => i + 1),
+  );
 });
 
 test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', async () => {
@@ -208,7 +280,11 @@ test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', asy
 test('kill -9 the worker mid-batch: a new worker finishes with exactly the requested rows', async () => {
   const count = 1_500_000;
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count, seed: 'crash' } });
-  await eventually('first chunks committed', async () => (await queryProgress(stack.client, batchId)).processed > 0, 120_000);
+  await eventually(
+    'first chunks committed',
+    async () => (await queryProgress(stack.client, batchId)).processed > 0,
+    120_000,
+  );
   await worker.kill9();
   const before = (await rowStats(batchId)).rows;
   assert.ok(before < count, 'the worker was killed before the batch finished');
@@ -217,15 +293,25 @@ test('kill -9 the worker mid-batch: a new worker finishes with exactly the reque
   assert.equal(final.phase, 'succeeded');
   assert.equal(final.processed, count);
   assert.deepEqual(await rowStats(batchId), { rows: count, distinct_e164: count, distinct_keys: count, valid: count });
-  const chunks = await stack.pool.query('SELECT count(*)::int AS n, sum(rows)::int AS rows FROM batch_chunks WHERE batch_id = $1', [batchId]);
+  const chunks = await stack.pool.query(
+    'SELECT count(*)::int AS n, sum(rows)::int AS rows FROM batch_chunks WHERE batch_id = $1',
+    [batchId],
+  );
   assert.equal(chunks.rows[0].rows, count);
 });
 
 test('cancel mid-batch: the workflow ends cancelled and the stored rows match the counts', async () => {
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count: 20_000_000, seed: 'cancel' } });
-  await eventually('first chunks committed', async () => (await queryProgress(stack.client, batchId)).processed > 0, 120_000);
+  await eventually(
+    'first chunks committed',
+    async () => (await queryProgress(stack.client, batchId)).processed > 0,
+    120_000,
+  );
   assert.equal(await cancelBatch(stack.client, batchId), true);
-  const err = await waitForBatch(stack.client, batchId).then(() => null, (e) => e);
+  const err = await waitForBatch(stack.client, batchId).then(
+    () => null,
+    (e) => e,
+  );
   assert.ok(err instanceof WorkflowFailedError, String(err));
   assert.ok(err.cause instanceof CancelledFailure, String(err.cause));
   const b = await getBatch(stack.pool, batchId);

@@ -8,12 +8,23 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { startKube, installCrd, helm, renderChart, operatorServiceAccount, KUBE_VERSION, type KubeCluster } from '../support/kube.ts';
+import {
+  startKube,
+  installCrd,
+  helm,
+  renderChart,
+  operatorServiceAccount,
+  KUBE_VERSION,
+  type KubeCluster,
+} from '../support/kube.ts';
 import { ROOT } from '../support/stack.ts';
 
 let kube: KubeCluster;
 const NS = 'phonebatch-system';
-const BASE = ['postgres.url=postgres://phonebatch:secret@postgres.db:5432/phonebatch', 'temporal.address=temporal-frontend.temporal:7233'];
+const BASE = [
+  'postgres.url=postgres://phonebatch:secret@postgres.db:5432/phonebatch',
+  'temporal.address=temporal-frontend.temporal:7233',
+];
 
 before(async () => {
   kube = await startKube();
@@ -26,29 +37,70 @@ after(async () => {
   await kube?.stop();
 });
 
-type Doc = { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; [k: string]: any };
-const docs = (yaml: string): Doc[] => parseAllDocuments(yaml).map((d) => d.toJS()).filter(Boolean);
+type Doc = {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  [k: string]: any;
+};
+const docs = (yaml: string): Doc[] =>
+  parseAllDocuments(yaml)
+    .map((d) => d.toJS())
+    .filter(Boolean);
 
 test('helm lint --strict passes (defaults, and every optional feature on)', () => {
   const chart = join(ROOT, 'charts/phonebatch');
   helm(kube, ['lint', '--strict', chart, '--kube-version', KUBE_VERSION, ...BASE.flatMap((s) => ['--set', s])]);
-  helm(kube, ['lint', '--strict', chart, '--kube-version', KUBE_VERSION, ...[...BASE, 'api.ingress.enabled=true', 'api.ingress.tlsSecretName=tls', 'operator.watchNamespace=batches'].flatMap((s) => ['--set', s])]);
+  helm(kube, [
+    'lint',
+    '--strict',
+    chart,
+    '--kube-version',
+    KUBE_VERSION,
+    ...[
+      ...BASE,
+      'api.ingress.enabled=true',
+      'api.ingress.tlsSecretName=tls',
+      'operator.watchNamespace=batches',
+    ].flatMap((s) => ['--set', s]),
+  ]);
 });
 
 test('values.schema.json rejects bad values', () => {
-  for (const bad of ['operator.replicas=-1', 'logLevel=loud', 'temporal.address=no-port', 'image.pullPolicy=Sometimes', 'unknownKey=1']) {
+  for (const bad of [
+    'operator.replicas=-1',
+    'logLevel=loud',
+    'temporal.address=no-port',
+    'image.pullPolicy=Sometimes',
+    'unknownKey=1',
+  ]) {
     assert.throws(() => renderChart(kube, NS, [...BASE, bad]), /values don't meet the specifications|schema/i, bad);
   }
 });
 
 test('helm template output is accepted by the real apiserver (kubectl apply --dry-run=server)', () => {
-  for (const variant of [[], ['api.ingress.enabled=true', 'api.ingress.className=nginx', 'operator.watchNamespace=batches']]) {
+  for (const variant of [
+    [],
+    ['api.ingress.enabled=true', 'api.ingress.className=nginx', 'operator.watchNamespace=batches'],
+  ]) {
     const yaml = renderChart(kube, NS, [...BASE, ...variant]);
     // Objects without a namespace land in the kubeconfig's (default); the rest name theirs.
     const r = kube.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yaml, allowFail: true });
     assert.equal(r.status, 0, `variant ${variant.join(',')}: ${r.stderr}`);
-    const kinds = docs(yaml).map((d) => d.kind).sort();
-    for (const k of ['CustomResourceDefinition', 'Deployment', 'Service', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'Job']) assert.ok(kinds.includes(k), `${k} rendered`);
+    const kinds = docs(yaml)
+      .map((d) => d.kind)
+      .sort();
+    for (const k of [
+      'CustomResourceDefinition',
+      'Deployment',
+      'Service',
+      'Secret',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'Job',
+    ])
+      assert.ok(kinds.includes(k), `${k} rendered`);
   }
 });
 
@@ -67,7 +119,8 @@ test('one Deployment per component, from one image with different commands', () 
     assert.ok(db.valueFrom.secretKeyRef, 'database URL comes from a Secret');
     assert.equal(c.env.find((e: any) => e.name === 'TEMPORAL_ADDRESS').value, 'temporal-frontend.temporal:7233');
   }
-  for (const n of ['pb-phonebatch-api', 'pb-phonebatch-operator']) assert.ok(byName[n].readinessProbe, `${n} readiness`);
+  for (const n of ['pb-phonebatch-api', 'pb-phonebatch-operator'])
+    assert.ok(byName[n].readinessProbe, `${n} readiness`);
 });
 
 test('every pod runs non-root, read-only root filesystem, no capabilities, seccomp RuntimeDefault', () => {
@@ -86,7 +139,10 @@ test('every pod runs non-root, read-only root filesystem, no capabilities, secco
       assert.deepEqual(sc.capabilities.drop, ['ALL'], `${name}/${c.name}`);
       assert.equal(sc.capabilities.add, undefined);
       assert.equal(sc.seccompProfile.type, 'RuntimeDefault');
-      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/tmp'), 'writable /tmp');
+      assert.ok(
+        c.volumeMounts.some((m: any) => m.mountPath === '/tmp'),
+        'writable /tmp',
+      );
     }
     // Only the operator talks to the Kubernetes API.
     assert.equal(spec.automountServiceAccountToken ?? true, name.endsWith('-operator'), `${name} token mount`);
@@ -96,7 +152,10 @@ test('every pod runs non-root, read-only root filesystem, no capabilities, secco
 test('operator RBAC is least privilege: PhoneBatches, their status and finalizers, Events, its Lease (and ConfigMap get)', () => {
   const all = docs(renderChart(kube, NS, BASE));
   const roles = all.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
-  assert.deepEqual(roles.map((r) => `${r.kind}/${r.metadata.name}`).sort(), ['ClusterRole/pb-phonebatch-operator', 'Role/pb-phonebatch-operator-lease']);
+  assert.deepEqual(roles.map((r) => `${r.kind}/${r.metadata.name}`).sort(), [
+    'ClusterRole/pb-phonebatch-operator',
+    'Role/pb-phonebatch-operator-lease',
+  ]);
   const rules = (name: string) => roles.find((r) => r.metadata.name === name)!.rules.map((r: any) => ({ ...r }));
   assert.deepEqual(rules('pb-phonebatch-operator'), [
     { apiGroups: ['phonebatch.io'], resources: ['phonebatches'], verbs: ['get', 'list', 'watch', 'patch'] },
@@ -107,13 +166,24 @@ test('operator RBAC is least privilege: PhoneBatches, their status and finalizer
   ]);
   assert.deepEqual(rules('pb-phonebatch-operator-lease'), [
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['pb-phonebatch-operator'], verbs: ['get', 'update'] },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: ['pb-phonebatch-operator'],
+      verbs: ['get', 'update'],
+    },
   ]);
-  for (const r of roles) for (const rule of r.rules) for (const f of ['apiGroups', 'resources', 'verbs']) assert.ok(!rule[f].includes('*'), `no wildcard in ${r.metadata.name}`);
+  for (const r of roles)
+    for (const rule of r.rules)
+      for (const f of ['apiGroups', 'resources', 'verbs'])
+        assert.ok(!rule[f].includes('*'), `no wildcard in ${r.metadata.name}`);
   const bindings = all.filter((d) => d.kind.endsWith('Binding'));
-  for (const b of bindings) assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'pb-phonebatch-operator', namespace: NS }]);
+  for (const b of bindings)
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'pb-phonebatch-operator', namespace: NS }]);
   // ConfigMap reads can be switched off; watchNamespace turns the ClusterRole into a Role.
-  const off = docs(renderChart(kube, NS, [...BASE, 'operator.configMapSources=false', 'operator.watchNamespace=batches']));
+  const off = docs(
+    renderChart(kube, NS, [...BASE, 'operator.configMapSources=false', 'operator.watchNamespace=batches']),
+  );
   const scoped = off.find((d) => d.kind === 'Role' && d.metadata.name === 'pb-phonebatch-operator')!;
   assert.equal(scoped.metadata.namespace, 'batches');
   assert.ok(!scoped.rules.some((r: any) => r.resources.includes('configmaps')));
@@ -122,7 +192,8 @@ test('operator RBAC is least privilege: PhoneBatches, their status and finalizer
 
 test('the apiserver enforces that RBAC for the operator ServiceAccount', () => {
   const sa = operatorServiceAccount(kube, NS);
-  const can = (args: string[]) => kube.kubectl(['auth', 'can-i', ...args], { kubeconfig: sa.kubeconfig, allowFail: true }).stdout.trim();
+  const can = (args: string[]) =>
+    kube.kubectl(['auth', 'can-i', ...args], { kubeconfig: sa.kubeconfig, allowFail: true }).stdout.trim();
   const allowed = [
     ['list', 'phonebatches.phonebatch.io', '-A'],
     ['watch', 'phonebatches.phonebatch.io', '-n', 'batches'],
@@ -151,7 +222,10 @@ test('the apiserver enforces that RBAC for the operator ServiceAccount', () => {
 test('the CRD is a template kept on uninstall (resource-policy keep), identical to crds/', () => {
   const crd = docs(renderChart(kube, NS, BASE)).find((d) => d.kind === 'CustomResourceDefinition')!;
   assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
-  const plain = docs(kube.kubectl(['create', '--dry-run=client', '-o', 'yaml', '-f', join(ROOT, 'crds/phonebatch.io_phonebatches.yaml')]).stdout)[0]!;
+  const plain = docs(
+    kube.kubectl(['create', '--dry-run=client', '-o', 'yaml', '-f', join(ROOT, 'crds/phonebatch.io_phonebatches.yaml')])
+      .stdout,
+  )[0]!;
   assert.deepEqual(crd.spec, plain.spec);
   assert.equal(renderChart(kube, NS, [...BASE, 'crd.install=false']).includes('kind: CustomResourceDefinition'), false);
 });

@@ -26,7 +26,8 @@ function rows(batchId: string, from: number, to: number): string[] {
   const blocks: string[] = [];
   for (let s = from; s < to; s += 10_000) {
     let b = '';
-    for (let i = s; i < Math.min(to, s + 10_000); i++) b += `${batchId}\t${i}\t0\t+1212555${String(i % 10000).padStart(4, '0')}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+    for (let i = s; i < Math.min(to, s + 10_000); i++)
+      b += `${batchId}\t${i}\t0\t+1212555${String(i % 10000).padStart(4, '0')}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
     blocks.push(b);
   }
   return blocks;
@@ -39,18 +40,37 @@ async function count(batchId: string): Promise<number> {
 
 test('O3: a chunk committed once is not written again by a retry', async () => {
   const id = randomUUID();
-  const first = await writeChunk(pool, { batchId: id, chunk: 7, rows: 1000, valid: 1000, invalid: 0, blocks: rows(id, 7000, 8000) });
-  const retry = await writeChunk(pool, { batchId: id, chunk: 7, rows: 1000, valid: 1000, invalid: 0, blocks: rows(id, 7000, 8000) });
+  const first = await writeChunk(pool, {
+    batchId: id,
+    chunk: 7,
+    rows: 1000,
+    valid: 1000,
+    invalid: 0,
+    blocks: rows(id, 7000, 8000),
+  });
+  const retry = await writeChunk(pool, {
+    batchId: id,
+    chunk: 7,
+    rows: 1000,
+    valid: 1000,
+    invalid: 0,
+    blocks: rows(id, 7000, 8000),
+  });
   assert.equal(first.written, true);
   assert.equal(retry.written, false);
-  assert.deepEqual({ rows: retry.rows, valid: retry.valid, invalid: retry.invalid }, { rows: 1000, valid: 1000, invalid: 0 });
+  assert.deepEqual(
+    { rows: retry.rows, valid: retry.valid, invalid: retry.invalid },
+    { rows: 1000, valid: 1000, invalid: 0 },
+  );
   assert.equal(await count(id), 1000);
 });
 
 test('O2: two overlapping attempts at the same chunk store it exactly once', async () => {
   const id = randomUUID();
   const attempts = await Promise.all(
-    [0, 1, 2].map(() => writeChunk(pool, { batchId: id, chunk: 0, rows: 30_000, valid: 30_000, invalid: 0, blocks: rows(id, 0, 30_000) })),
+    [0, 1, 2].map(() =>
+      writeChunk(pool, { batchId: id, chunk: 0, rows: 30_000, valid: 30_000, invalid: 0, blocks: rows(id, 0, 30_000) }),
+    ),
   );
   assert.equal(attempts.filter((a) => a.written).length, 1);
   assert.equal(await count(id), 30_000);
@@ -71,7 +91,14 @@ test('O6: a COPY source failing at row 50,001 stores 0 rows and leaves the pool 
   assert.equal(await count(id), 0);
   assert.deepEqual(await storedCounts(pool, id), { rows: 0, valid: 0, invalid: 0 });
   // The ledger row was rolled back too, so a retry can write the chunk.
-  const retry = await writeChunk(pool, { batchId: id, chunk: 0, rows: 50_000, valid: 50_000, invalid: 0, blocks: good });
+  const retry = await writeChunk(pool, {
+    batchId: id,
+    chunk: 0,
+    rows: 50_000,
+    valid: 50_000,
+    invalid: 0,
+    blocks: good,
+  });
   assert.equal(retry.written, true);
   assert.equal(await count(id), 50_000);
   // Every pooled connection still works (none was returned mid-COPY).
@@ -91,7 +118,17 @@ test('an aborted chunk (cancellation) is rolled back whole', async () => {
       await new Promise((r) => setTimeout(r, 10));
     }
   }
-  await assert.rejects(writeChunk(pool, { batchId: id, chunk: 0, rows: 40_000, valid: 40_000, invalid: 0, blocks: slow(), signal: ac.signal }));
+  await assert.rejects(
+    writeChunk(pool, {
+      batchId: id,
+      chunk: 0,
+      rows: 40_000,
+      valid: 40_000,
+      invalid: 0,
+      blocks: slow(),
+      signal: ac.signal,
+    }),
+  );
   assert.equal(await count(id), 0);
   const ok = await pool.query('SELECT 1 AS ok');
   assert.equal(ok.rows[0].ok, 1);
@@ -101,7 +138,14 @@ test('an export whose consumer fails mid-COPY rejects, and the pool stays usable
   const { exportNumbers } = await import('../../db/batches.ts');
   const { Writable } = await import('node:stream');
   const id = randomUUID();
-  await writeChunk(pool, { batchId: id, chunk: 0, rows: 60_000, valid: 60_000, invalid: 0, blocks: rows(id, 0, 60_000) });
+  await writeChunk(pool, {
+    batchId: id,
+    chunk: 0,
+    rows: 60_000,
+    valid: 60_000,
+    invalid: 0,
+    blocks: rows(id, 0, 60_000),
+  });
   let seen = 0;
   const failing = new Writable({
     write(chunk, _enc, cb) {
@@ -111,7 +155,9 @@ test('an export whose consumer fails mid-COPY rejects, and the pool stays usable
   });
   await assert.rejects(exportNumbers(pool, id, 'csv', failing), /client went away/);
   // All four pooled connections answer normally; none is stuck inside the aborted COPY.
-  const checks = await Promise.all([1, 2, 3, 4].map(() => pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id])));
+  const checks = await Promise.all(
+    [1, 2, 3, 4].map(() => pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [id])),
+  );
   assert.ok(checks.every((c) => c.rows[0].n === 60_000));
   await assert.rejects(exportNumbers(pool, "x' OR '1'='1", 'csv', failing), /not a UUID/);
 });
@@ -129,7 +175,9 @@ test('the server dropping a checked-out connection rejects the query and does no
   );
   const other = getPool(server.url.replace('/phonebatch', '/postgres'), 1);
   await new Promise((r) => setTimeout(r, 300));
-  const killed = await other.query(`SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'phonebatch-victim'`);
+  const killed = await other.query(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'phonebatch-victim'`,
+  );
   assert.equal(killed.rows.length, 1);
   const err = await outcome;
   assert.ok(err instanceof Error);
@@ -144,7 +192,14 @@ async function writePlan(id: string, total: number, size: number, skip: number[]
   for (let c = 0; c * size < total; c++) {
     if (skip.includes(c)) continue;
     const n = Math.min(size, total - c * size);
-    await writeChunk(pool, { batchId: id, chunk: c, rows: n, valid: n, invalid: 0, blocks: rows(id, c * size, c * size + n) });
+    await writeChunk(pool, {
+      batchId: id,
+      chunk: c,
+      rows: n,
+      valid: n,
+      invalid: 0,
+      blocks: rows(id, c * size, c * size + n),
+    });
   }
 }
 
@@ -159,7 +214,11 @@ test('O9: chunks lost from the ledger come back as ranges to re-run, first, midd
   const id = randomUUID();
   await writePlan(id, 10_500, 1000, [0, 4, 5, 10]);
   const check = await checkLedger(pool, id, { total: 10_500, chunkSize: 1000, chunks: 11 });
-  assert.deepEqual(check.missing, [[0, 1], [4, 6], [10, 11]]);
+  assert.deepEqual(check.missing, [
+    [0, 1],
+    [4, 6],
+    [10, 11],
+  ]);
   assert.equal(check.mismatch, null);
   assert.deepEqual(check.counts, { rows: 7000, valid: 7000, invalid: 0 });
 });

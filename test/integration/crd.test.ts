@@ -28,17 +28,38 @@ after(async () => {
 });
 
 const pb = (name: string, spec: unknown) =>
-  stringify({ apiVersion: 'phonebatch.io/v1alpha1', kind: 'PhoneBatch', metadata: { name, namespace: 'crd-test' }, spec });
+  stringify({
+    apiVersion: 'phonebatch.io/v1alpha1',
+    kind: 'PhoneBatch',
+    metadata: { name, namespace: 'crd-test' },
+    spec,
+  });
 
 test('committed CRD YAML (crds/ and the chart copy) equals the generator output', () => {
-  for (const p of CRD_PATHS) assert.equal(readFileSync(join(ROOT, p), 'utf8'), crdYaml(), `${p} is stale: run node --import tsx operator/crd-gen.ts --write`);
+  for (const p of CRD_PATHS)
+    assert.equal(
+      readFileSync(join(ROOT, p), 'utf8'),
+      crdYaml(),
+      `${p} is stale: run node --import tsx operator/crd-gen.ts --write`,
+    );
 });
 
 test('good specs are accepted, and agree with checkBatchSpec', () => {
   const good: PhoneBatchSpec[] = [
     { generate: { region: 'GB', count: 10 } },
-    { generate: { region: 'US', mode: 'range', prefix: '+1 212 555 1', count: 100, seed: 'x' }, deletionPolicy: 'Delete' },
-    { generate: { region: 'US', mode: 'random', count: 5, numberType: 'FIXED_LINE_OR_MOBILE', areaCodes: ['212', '646'] } },
+    {
+      generate: { region: 'US', mode: 'range', prefix: '+1 212 555 1', count: 100, seed: 'x' },
+      deletionPolicy: 'Delete',
+    },
+    {
+      generate: {
+        region: 'US',
+        mode: 'random',
+        count: 5,
+        numberType: 'FIXED_LINE_OR_MOBILE',
+        areaCodes: ['212', '646'],
+      },
+    },
     { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0123', 'nope'] } } },
     { validate: { source: { batchRef: '3f1c1f5e-2f53-4b8e-9d5e-8b7a2c1d0e9f' } } },
     { validate: { source: { configMapKeyRef: { name: 'numbers', key: 'list.txt' } } } },
@@ -56,26 +77,78 @@ const BAD: Array<[string, unknown, string[]]> = [
   ['lower-case region', { generate: { region: 'gb', count: 10 } }, ['spec.generate.region']],
   ['count 0', { generate: { region: 'GB', count: 0 } }, ['spec.generate.count', 'greater than or equal to 1']],
   ['negative count', { generate: { region: 'GB', count: -5 } }, ['spec.generate.count']],
-  ['count above the maximum', { generate: { region: 'GB', count: 100_000_001 } }, ['spec.generate.count', 'less than or equal to 100000000']],
+  [
+    'count above the maximum',
+    { generate: { region: 'GB', count: 100_000_001 } },
+    ['spec.generate.count', 'less than or equal to 100000000'],
+  ],
   ['neither generate nor validate', { deletionPolicy: 'Keep' }, ['spec', 'spec.generate or spec.validate is required']],
-  ['both generate and validate', { generate: { region: 'GB', count: 1 }, validate: { source: { inline: ['1'] } } }, ['spec.generate and spec.validate are mutually exclusive']],
-  ['range mode without prefix', { generate: { region: 'US', mode: 'range', count: 10 } }, ['spec.generate.prefix', 'required when spec.generate.mode is range']],
-  ['prefix outside range mode', { generate: { region: 'US', count: 10, prefix: '+1 212' } }, ['spec.generate.prefix', 'only allowed']],
-  ['unknown mode', { generate: { region: 'US', mode: 'sequential', count: 10 } }, ['spec.generate.mode', 'Unsupported value']],
-  ['unknown numberType', { generate: { region: 'US', count: 10, numberType: 'LANDLINE' } }, ['spec.generate.numberType']],
+  [
+    'both generate and validate',
+    { generate: { region: 'GB', count: 1 }, validate: { source: { inline: ['1'] } } },
+    ['spec.generate and spec.validate are mutually exclusive'],
+  ],
+  [
+    'range mode without prefix',
+    { generate: { region: 'US', mode: 'range', count: 10 } },
+    ['spec.generate.prefix', 'required when spec.generate.mode is range'],
+  ],
+  [
+    'prefix outside range mode',
+    { generate: { region: 'US', count: 10, prefix: '+1 212' } },
+    ['spec.generate.prefix', 'only allowed'],
+  ],
+  [
+    'unknown mode',
+    { generate: { region: 'US', mode: 'sequential', count: 10 } },
+    ['spec.generate.mode', 'Unsupported value'],
+  ],
+  [
+    'unknown numberType',
+    { generate: { region: 'US', count: 10, numberType: 'LANDLINE' } },
+    ['spec.generate.numberType'],
+  ],
   ['missing count', { generate: { region: 'US' } }, ['spec.generate.count', 'Required']],
   ['unknown field', { generate: { region: 'US', count: 1, colour: 'red' } }, ['spec.generate.colour', 'unknown field']],
   ['validate without source', { validate: { defaultRegion: 'GB' } }, ['spec.validate.source', 'Required']],
-  ['two validate sources', { validate: { source: { inline: ['1'], batchRef: '3f1c1f5e-2f53-4b8e-9d5e-8b7a2c1d0e9f' } } }, ['spec.validate.source', 'exactly one of inline, configMapKeyRef or batchRef']],
+  [
+    'two validate sources',
+    { validate: { source: { inline: ['1'], batchRef: '3f1c1f5e-2f53-4b8e-9d5e-8b7a2c1d0e9f' } } },
+    ['spec.validate.source', 'exactly one of inline, configMapKeyRef or batchRef'],
+  ],
   ['empty source', { validate: { source: {} } }, ['spec.validate.source', 'exactly one']],
   ['empty inline list', { validate: { source: { inline: [] } } }, ['spec.validate.source.inline']],
-  ['inline list too long', { validate: { source: { inline: Array.from({ length: 1001 }, (_, i) => String(i)) } } }, ['spec.validate.source.inline', 'must have at most 1000 items']],
+  [
+    'inline list too long',
+    { validate: { source: { inline: Array.from({ length: 1001 }, (_, i) => String(i)) } } },
+    ['spec.validate.source.inline', 'must have at most 1000 items'],
+  ],
   ['batchRef not a UUID', { validate: { source: { batchRef: 'batch-7' } } }, ['spec.validate.source.batchRef', 'uuid']],
-  ['configMapKeyRef without key', { validate: { source: { configMapKeyRef: { name: 'x' } } } }, ['spec.validate.source.configMapKeyRef.key', 'Required']],
-  ['unknown defaultRegion', { validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } }, ['spec.validate.defaultRegion', 'Unsupported value']],
-  ['bad deletionPolicy', { generate: { region: 'GB', count: 1 }, deletionPolicy: 'Purge' }, ['spec.deletionPolicy', 'Unsupported value']],
-  ['MOBILE in a NANP region', { generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE' } }, ['spec.generate.numberType', 'FIXED_LINE_OR_MOBILE']],
-  ['FIXED_LINE in CA', { generate: { region: 'CA', mode: 'random', count: 5, numberType: 'FIXED_LINE' } }, ['spec.generate.numberType', 'NANP']],
+  [
+    'configMapKeyRef without key',
+    { validate: { source: { configMapKeyRef: { name: 'x' } } } },
+    ['spec.validate.source.configMapKeyRef.key', 'Required'],
+  ],
+  [
+    'unknown defaultRegion',
+    { validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } },
+    ['spec.validate.defaultRegion', 'Unsupported value'],
+  ],
+  [
+    'bad deletionPolicy',
+    { generate: { region: 'GB', count: 1 }, deletionPolicy: 'Purge' },
+    ['spec.deletionPolicy', 'Unsupported value'],
+  ],
+  [
+    'MOBILE in a NANP region',
+    { generate: { region: 'US', mode: 'random', count: 5, numberType: 'MOBILE' } },
+    ['spec.generate.numberType', 'FIXED_LINE_OR_MOBILE'],
+  ],
+  [
+    'FIXED_LINE in CA',
+    { generate: { region: 'CA', mode: 'random', count: 5, numberType: 'FIXED_LINE' } },
+    ['spec.generate.numberType', 'NANP'],
+  ],
 ];
 
 test(`${BAD.length} bad specs are rejected at apply, naming the field`, () => {
@@ -84,7 +157,8 @@ test(`${BAD.length} bad specs are rejected at apply, naming the field`, () => {
   BAD.forEach(([what, spec, needles], i) => {
     const r = apply(kube, pb(`bad-${i}`, spec));
     if (r.status === 0) failures.push(`${what}: accepted`);
-    else for (const n of needles) if (!r.stderr.includes(n)) failures.push(`${what}: "${n}" not in: ${r.stderr.trim()}`);
+    else
+      for (const n of needles) if (!r.stderr.includes(n)) failures.push(`${what}: "${n}" not in: ${r.stderr.trim()}`);
   });
   assert.deepEqual(failures, []);
   const left = kube.kubectl(['get', 'pb', '-n', 'crd-test', '-o', 'name']).stdout.trim();

@@ -10,7 +10,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, type Stack } from '../support/stack.ts';
-import { startKube, startOperator, installCrd, getJson, type KubeCluster, type OperatorProcess } from '../support/kube.ts';
+import {
+  startKube,
+  startOperator,
+  installCrd,
+  getJson,
+  type KubeCluster,
+  type OperatorProcess,
+} from '../support/kube.ts';
 
 let stack: Stack;
 let kube: KubeCluster;
@@ -44,10 +51,20 @@ async function operator(identity: string, extra: Record<string, string>): Promis
   return op;
 }
 
-const FAST_LEASE = { LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '1', RESYNC_SECONDS: '30' };
+const FAST_LEASE = {
+  LEASE_DURATION_SECONDS: '4',
+  RENEW_DEADLINE_SECONDS: '3',
+  RETRY_PERIOD_SECONDS: '1',
+  RESYNC_SECONDS: '30',
+};
 
 function pbYaml(name: string, generate: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: 'phonebatch.io/v1alpha1', kind: 'PhoneBatch', metadata: { name, namespace: NS }, spec: { generate } });
+  return JSON.stringify({
+    apiVersion: 'phonebatch.io/v1alpha1',
+    kind: 'PhoneBatch',
+    metadata: { name, namespace: NS },
+    spec: { generate },
+  });
 }
 
 async function isLeader(op: OperatorProcess): Promise<boolean> {
@@ -56,7 +73,11 @@ async function isLeader(op: OperatorProcess): Promise<boolean> {
 
 async function waitSucceeded(name: string): Promise<void> {
   const w = await kube.kubectlAsync(['wait', '-n', NS, `pb/${name}`, '--for=condition=Succeeded', '--timeout=300s']);
-  assert.equal(w.status, 0, `${name}: ${w.stderr}\n${running.map((o) => `--- ${o.identity}\n${o.output().slice(-3000)}`).join('\n')}`);
+  assert.equal(
+    w.status,
+    0,
+    `${name}: ${w.stderr}\n${running.map((o) => `--- ${o.identity}\n${o.output().slice(-3000)}`).join('\n')}`,
+  );
 }
 
 /** The status equals the rows stored in PostgreSQL (and the requested count). */
@@ -78,7 +99,12 @@ async function assertStatusMatchesRows(name: string, count: number): Promise<voi
 test('O4: after a forced watch 410 the operator re-lists and reconciles what changed meanwhile', async () => {
   // Long lease and resync: the process is frozen for a while, and the periodic re-list must
   // not be what rescues it.
-  const op = await operator('op-410', { LEASE_NAME: 'op-410', LEASE_DURATION_SECONDS: '120', RENEW_DEADLINE_SECONDS: '90', RESYNC_SECONDS: '600' });
+  const op = await operator('op-410', {
+    LEASE_NAME: 'op-410',
+    LEASE_DURATION_SECONDS: '120',
+    RENEW_DEADLINE_SECONDS: '90',
+    RESYNC_SECONDS: '600',
+  });
   await eventually('op-410 leads', () => isLeader(op), 60_000);
   kube.kubectl(['apply', '-f', '-'], { input: pbYaml('before-410', { region: 'GB', count: 100 }) });
   await waitSucceeded('before-410');
@@ -101,7 +127,10 @@ test('O4: after a forced watch 410 the operator re-lists and reconciles what cha
 
   const m1 = (await op.metrics())!;
   assert.ok(m1['phonebatch_operator_watch_expired_total']! >= 1, `a 410 was seen: ${JSON.stringify(m1)}`);
-  assert.ok(m1['phonebatch_operator_informer_lists_total']! > m0['phonebatch_operator_informer_lists_total']!, 're-listed');
+  assert.ok(
+    m1['phonebatch_operator_informer_lists_total']! > m0['phonebatch_operator_informer_lists_total']!,
+    're-listed',
+  );
   await op.stop();
 });
 
@@ -120,7 +149,11 @@ test('leader election: two operators, one Lease, only the holder acts; SIGKILL o
   assert.equal(await isLeader(standby), false, 'still one leader');
   const events = getJson(kube, ['events', '-n', NS, '--field-selector', 'involvedObject.name=paired']).items;
   assert.ok(events.length >= 2);
-  assert.deepEqual([...new Set(events.map((e: any) => e.reportingInstance))], [leader.identity], 'every Event came from the leader');
+  assert.deepEqual(
+    [...new Set(events.map((e: any) => e.reportingInstance))],
+    [leader.identity],
+    'every Event came from the leader',
+  );
   const sm = (await standby.metrics())!;
   assert.equal(sm['phonebatch_operator_workflows_started_total'], 0, 'standby started nothing');
   assert.equal(sm['phonebatch_operator_status_patches_total'], 0, 'standby wrote no status');
@@ -129,7 +162,11 @@ test('leader election: two operators, one Lease, only the holder acts; SIGKILL o
   // Failover: SIGKILL the leader right after it started a batch; the standby takes the
   // expired Lease and finishes mirroring the batch, without starting it again.
   kube.kubectl(['apply', '-f', '-'], { input: pbYaml('failover', { region: 'US', mode: 'random', count: 3_000_000 }) });
-  await eventually('failover started', async () => !!getJson(kube, ['pb', 'failover', '-n', NS]).status?.workflowId, 120_000);
+  await eventually(
+    'failover started',
+    async () => !!getJson(kube, ['pb', 'failover', '-n', NS]).status?.workflowId,
+    120_000,
+  );
   const atKill = getJson(kube, ['pb', 'failover', '-n', NS]).status;
   await leader.kill9();
   assert.equal(atKill.conditions.find((c: any) => c.type === 'Succeeded').status, 'Unknown', 'killed mid-batch');
@@ -137,7 +174,11 @@ test('leader election: two operators, one Lease, only the holder acts; SIGKILL o
   await waitSucceeded('failover');
   await assertStatusMatchesRows('failover', 3_000_000);
   assert.equal(getJson(kube, ['lease', 'op-pair', '-n', 'default']).spec.holderIdentity, standby.identity);
-  assert.equal((await standby.metrics())!['phonebatch_operator_workflows_started_total'], 0, 'the workflow was not started twice');
+  assert.equal(
+    (await standby.metrics())!['phonebatch_operator_workflows_started_total'],
+    0,
+    'the workflow was not started twice',
+  );
   await standby.stop();
 });
 
@@ -145,7 +186,9 @@ test('SIGKILL of the only operator mid-batch, then a restart: the batch complete
   const env = { ...FAST_LEASE, LEASE_NAME: 'op-solo' };
   const first = await operator('op-solo-1', env);
   await eventually('op-solo-1 leads', () => isLeader(first), 60_000);
-  kube.kubectl(['apply', '-f', '-'], { input: pbYaml('crash', { region: 'US', mode: 'random', count: 3_000_000, seed: 'crash' }) });
+  kube.kubectl(['apply', '-f', '-'], {
+    input: pbYaml('crash', { region: 'US', mode: 'random', count: 3_000_000, seed: 'crash' }),
+  });
   await eventually('crash started', async () => !!getJson(kube, ['pb', 'crash', '-n', NS]).status?.workflowId, 120_000);
   const atKill = getJson(kube, ['pb', 'crash', '-n', NS]).status;
   await first.kill9();
@@ -155,9 +198,15 @@ test('SIGKILL of the only operator mid-batch, then a restart: the batch complete
   await waitSucceeded('crash');
   await assertStatusMatchesRows('crash', 3_000_000);
   const m = (await second.metrics())!;
-  assert.equal(m['phonebatch_operator_workflows_started_total'], 0, 'the restarted operator did not start the batch again');
+  assert.equal(
+    m['phonebatch_operator_workflows_started_total'],
+    0,
+    'the restarted operator did not start the batch again',
+  );
   const pb = getJson(kube, ['pb', 'crash', '-n', NS]);
   assert.equal(pb.status.workflowId, atKill.workflowId);
-  const reasons = getJson(kube, ['events', '-n', NS, '--field-selector', 'involvedObject.name=crash']).items.map((e: any) => e.reason);
+  const reasons = getJson(kube, ['events', '-n', NS, '--field-selector', 'involvedObject.name=crash']).items.map(
+    (e: any) => e.reason,
+  );
   assert.ok(reasons.includes('Succeeded'), reasons.join(','));
 });

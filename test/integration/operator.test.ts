@@ -10,7 +10,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
-import { startKube, startOperator, installCrd, getJson, operatorServiceAccount, type KubeCluster, type OperatorProcess } from '../support/kube.ts';
+import {
+  startKube,
+  startOperator,
+  installCrd,
+  getJson,
+  operatorServiceAccount,
+  type KubeCluster,
+  type OperatorProcess,
+} from '../support/kube.ts';
 import { workflowIdFor } from '../../workflows/shared.ts';
 
 let stack: Stack;
@@ -32,9 +40,20 @@ before(async () => {
     taskQueue: stack.config.taskQueue,
     temporalUiUrl: stack.config.temporalUiUrl,
     identity: 'operator-0',
-    extra: { POD_NAMESPACE: 'phonebatch-system', LEASE_NAME: sa.leaseName, LEASE_DURATION_SECONDS: '4', RENEW_DEADLINE_SECONDS: '3', RETRY_PERIOD_SECONDS: '1', RESYNC_SECONDS: '20' },
+    extra: {
+      POD_NAMESPACE: 'phonebatch-system',
+      LEASE_NAME: sa.leaseName,
+      LEASE_DURATION_SECONDS: '4',
+      RENEW_DEADLINE_SECONDS: '3',
+      RETRY_PERIOD_SECONDS: '1',
+      RESYNC_SECONDS: '20',
+    },
   });
-  await eventually('operator holds the Lease', async () => (await op.metrics())?.['phonebatch_operator_is_leader'] === 1, 60_000).catch((err) => {
+  await eventually(
+    'operator holds the Lease',
+    async () => (await op.metrics())?.['phonebatch_operator_is_leader'] === 1,
+    60_000,
+  ).catch((err) => {
     throw new Error(`${err.message}\n${op.output()}`);
   });
 });
@@ -83,13 +102,17 @@ test('full path: kubectl apply → workflow → rows in Postgres → kubectl wai
   assert.equal(s.workflowId, workflowIdFor(uid));
   assert.equal(s.batchId, uid);
   assert.ok(s.runId);
-  assert.ok(s.temporalUiUrl.startsWith(stack.config.temporalUiUrl) && s.temporalUiUrl.includes(s.workflowId), s.temporalUiUrl);
+  assert.ok(
+    s.temporalUiUrl.startsWith(stack.config.temporalUiUrl) && s.temporalUiUrl.includes(s.workflowId),
+    s.temporalUiUrl,
+  );
   assert.ok(s.startedAt && s.finishedAt && s.finishedAt >= s.startedAt);
   const cond = Object.fromEntries(s.conditions.map((c: any) => [c.type, c]));
   assert.deepEqual([cond.Succeeded.status, cond.Succeeded.reason], ['True', 'Succeeded']);
   assert.deepEqual([cond.Progressing.status, cond.Ready.status], ['False', 'True']);
   assert.equal(cond.Stalled, undefined);
-  for (const c of s.conditions) assert.ok(c.lastTransitionTime && c.message && /^[A-Z][A-Za-z]*$/.test(c.reason), JSON.stringify(c));
+  for (const c of s.conditions)
+    assert.ok(c.lastTransitionTime && c.message && /^[A-Z][A-Za-z]*$/.test(c.reason), JSON.stringify(c));
   assert.ok(pb.metadata.finalizers.includes('phonebatch.io/cleanup'));
 
   const row = (await stack.pool.query('SELECT status, project FROM batches WHERE id = $1', [uid])).rows[0];
@@ -105,7 +128,15 @@ test('full path: kubectl apply → workflow → rows in Postgres → kubectl wai
 });
 
 test('validate batches: inline and ConfigMap sources', async () => {
-  kube.kubectl(['apply', '-n', NS, '-f', join(ROOT, 'examples/validate-inline.yaml'), '-f', join(ROOT, 'examples/validate-configmap.yaml')]);
+  kube.kubectl([
+    'apply',
+    '-n',
+    NS,
+    '-f',
+    join(ROOT, 'examples/validate-inline.yaml'),
+    '-f',
+    join(ROOT, 'examples/validate-configmap.yaml'),
+  ]);
   for (const name of ['validate-inline', 'validate-configmap']) {
     const w = await waitSucceeded(name);
     assert.equal(w.status, 0, `${name}: ${w.stderr}\n${op.output()}`);
@@ -138,7 +169,11 @@ spec: {validate: {defaultRegion: GB, source: {configMapKeyRef: {name: late, key:
   const w = await waitSucceeded('late-source');
   assert.equal(w.status, 0, w.stderr);
   const pb = getJson(kube, ['pb', 'late-source', '-n', NS]);
-  assert.equal(pb.status.conditions.find((c: any) => c.type === 'Stalled'), undefined, 'Stalled removed once unblocked');
+  assert.equal(
+    pb.status.conditions.find((c: any) => c.type === 'Stalled'),
+    undefined,
+    'Stalled removed once unblocked',
+  );
 });
 
 test('deleting a running PhoneBatch cancels its workflow; rows go with deletionPolicy Delete', async () => {
@@ -152,12 +187,16 @@ spec:
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml });
   // Progress is mirrored while the workflow runs: Succeeded Unknown with rows processed.
   let uid = '';
-  await eventually('progress mirrored mid-batch', async () => {
-    const pb = getJson(kube, ['pb', 'big', '-n', NS]);
-    uid = pb.metadata.uid;
-    const c = (pb.status?.conditions ?? []).find((x: any) => x.type === 'Succeeded');
-    return c?.status === 'Unknown' && c.reason === 'Running' && pb.status.processed > 0;
-  }, 180_000);
+  await eventually(
+    'progress mirrored mid-batch',
+    async () => {
+      const pb = getJson(kube, ['pb', 'big', '-n', NS]);
+      uid = pb.metadata.uid;
+      const c = (pb.status?.conditions ?? []).find((x: any) => x.type === 'Succeeded');
+      return c?.status === 'Unknown' && c.reason === 'Running' && pb.status.processed > 0;
+    },
+    180_000,
+  );
   const mid = getJson(kube, ['pb', 'big', '-n', NS]).status;
   assert.match(mid.progress, /^\d+\/50000000$/);
 
@@ -172,7 +211,10 @@ spec:
   const row = await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid]);
   assert.equal(row.rowCount, 0);
   const reasons = events('big').map((e) => e.reason);
-  assert.ok(reasons.includes('Started') && reasons.includes('Cancelling') && reasons.includes('RowsDeleted'), reasons.join(','));
+  assert.ok(
+    reasons.includes('Started') && reasons.includes('Cancelling') && reasons.includes('RowsDeleted'),
+    reasons.join(','),
+  );
 });
 
 test('spec.cancel cancels a running batch; its status ends Cancelled with counts equal to the stored rows (rows kept)', async () => {
@@ -184,9 +226,20 @@ spec:
   cancel: ${cancel}
 `;
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml(false) });
-  await eventually('running', async () => (getJson(kube, ['pb', 'to-cancel', '-n', NS]).status?.processed ?? 0) > 0, 180_000);
+  await eventually(
+    'running',
+    async () => (getJson(kube, ['pb', 'to-cancel', '-n', NS]).status?.processed ?? 0) > 0,
+    180_000,
+  );
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml(true) });
-  const w = await kube.kubectlAsync(['wait', '-n', NS, 'pb/to-cancel', '--for=jsonpath={.status.conditions[?(@.type=="Succeeded")].reason}=Cancelled', '--timeout=180s']);
+  const w = await kube.kubectlAsync([
+    'wait',
+    '-n',
+    NS,
+    'pb/to-cancel',
+    '--for=jsonpath={.status.conditions[?(@.type=="Succeeded")].reason}=Cancelled',
+    '--timeout=180s',
+  ]);
   assert.equal(w.status, 0, `${w.stderr}\n${op.output()}`);
   const pb = getJson(kube, ['pb', 'to-cancel', '-n', NS]);
   const db = await stored(pb.metadata.uid);
@@ -232,11 +285,18 @@ spec: {generate: {region: GB, count: 20000}}
   });
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: tooMany });
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: nul });
-  for (const [name, field] of [['gb-too-many', 'generate.count'], ['inline-nul', 'validate.source.inline.1']] as const) {
-    await eventually(`${name}: Succeeded=False InvalidSpec`, async () => {
-      const s = conditions(name).Succeeded;
-      return s?.status === 'False' && s.reason === 'InvalidSpec';
-    }, 60_000);
+  for (const [name, field] of [
+    ['gb-too-many', 'generate.count'],
+    ['inline-nul', 'validate.source.inline.1'],
+  ] as const) {
+    await eventually(
+      `${name}: Succeeded=False InvalidSpec`,
+      async () => {
+        const s = conditions(name).Succeeded;
+        return s?.status === 'False' && s.reason === 'InvalidSpec';
+      },
+      60_000,
+    );
     const c = conditions(name);
     assert.ok(c.Succeeded!.message.includes(field), `${name}: ${c.Succeeded!.message}`);
     assert.equal(c.Progressing?.status, 'False', name);
@@ -244,7 +304,8 @@ spec: {generate: {region: GB, count: 20000}}
     assert.equal(c.Stalled?.status, 'True', name);
   }
   // Settled: no status (or other) writes any more, so resourceVersion stops changing.
-  const rv = () => ['gb-too-many', 'inline-nul'].map((n) => getJson(kube, ['pb', n, '-n', NS]).metadata.resourceVersion);
+  const rv = () =>
+    ['gb-too-many', 'inline-nul'].map((n) => getJson(kube, ['pb', n, '-n', NS]).metadata.resourceVersion);
   await new Promise((r) => setTimeout(r, 2000));
   const first = rv();
   await new Promise((r) => setTimeout(r, 4000));
@@ -254,7 +315,11 @@ spec: {generate: {region: GB, count: 20000}}
     assert.deepEqual([s.status, s.reason], ['False', 'InvalidSpec'], name);
     const uid = getJson(kube, ['pb', name, '-n', NS]).metadata.uid;
     assert.ok(await noWorkflow(uid), `${name}: no workflow started`);
-    assert.equal((await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid])).rowCount, 0, `${name}: no batch row`);
+    assert.equal(
+      (await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid])).rowCount,
+      0,
+      `${name}: no batch row`,
+    );
   }
   assert.ok(events('gb-too-many').some((e) => e.reason === 'InvalidSpec' && e.type === 'Warning'));
   kube.kubectl(['delete', 'pb', 'gb-too-many', 'inline-nul', '-n', NS, '--timeout=60s']);
@@ -269,7 +334,14 @@ spec:
   cancel: true
 `;
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: yaml });
-  const w = await kube.kubectlAsync(['wait', '-n', NS, 'pb/cancelled-early', '--for=condition=Succeeded=False', '--timeout=120s']);
+  const w = await kube.kubectlAsync([
+    'wait',
+    '-n',
+    NS,
+    'pb/cancelled-early',
+    '--for=condition=Succeeded=False',
+    '--timeout=120s',
+  ]);
   assert.equal(w.status, 0, `${w.stderr}\n${op.output()}`);
   const c = conditions('cancelled-early');
   assert.deepEqual([c.Succeeded!.status, c.Succeeded!.reason], ['False', 'Cancelled']);
@@ -278,7 +350,11 @@ spec:
   const uid = getJson(kube, ['pb', 'cancelled-early', '-n', NS]).metadata.uid;
   assert.ok(await noWorkflow(uid), 'no workflow started');
   assert.equal((await stack.pool.query('SELECT 1 FROM batches WHERE id = $1', [uid])).rowCount, 0, 'no batch row');
-  await eventually('Cancelled event', async () => events('cancelled-early').some((e) => e.reason === 'Cancelled'), 30_000);
+  await eventually(
+    'Cancelled event',
+    async () => events('cancelled-early').some((e) => e.reason === 'Cancelled'),
+    30_000,
+  );
   kube.kubectl(['delete', 'pb', 'cancelled-early', '-n', NS, '--timeout=60s']);
 });
 
@@ -294,8 +370,18 @@ spec: {validate: {defaultRegion: GB, source: {batchRef: ${uuid}}}}
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: ref('ref-missing', missing) });
   kube.kubectl(['apply', '-n', 'other-project', '-f', '-'], { input: ref('ref-foreign', inlineUid) });
   kube.kubectl(['apply', '-n', NS, '-f', '-'], { input: ref('ref-ok', inlineUid) });
-  for (const [name, ns, uuid] of [['ref-missing', NS, missing], ['ref-foreign', 'other-project', inlineUid]] as const) {
-    const w = await kube.kubectlAsync(['wait', '-n', ns, `pb/${name}`, '--for=condition=Succeeded=False', '--timeout=120s']);
+  for (const [name, ns, uuid] of [
+    ['ref-missing', NS, missing],
+    ['ref-foreign', 'other-project', inlineUid],
+  ] as const) {
+    const w = await kube.kubectlAsync([
+      'wait',
+      '-n',
+      ns,
+      `pb/${name}`,
+      '--for=condition=Succeeded=False',
+      '--timeout=120s',
+    ]);
     assert.equal(w.status, 0, `${name}: ${w.stderr}\n${op.output()}`);
     const s = conditions(name, ns).Succeeded!;
     assert.equal(s.reason, 'InvalidSpec', `${name}: ${JSON.stringify(s)}`);
@@ -314,6 +400,10 @@ spec: {validate: {defaultRegion: GB, source: {batchRef: ${uuid}}}}
 test('the operator started each workflow once and exposes metrics', async () => {
   const m = (await op.metrics())!;
   assert.equal(m['phonebatch_operator_is_leader'], 1);
-  assert.equal(m['phonebatch_operator_workflows_started_total'], 7, 'six examples/tests plus ref-ok; no invalid or cancelled batch started');
+  assert.equal(
+    m['phonebatch_operator_workflows_started_total'],
+    7,
+    'six examples/tests plus ref-ok; no invalid or cancelled batch started',
+  );
   assert.ok(m['phonebatch_operator_status_patches_total']! > 0);
 });

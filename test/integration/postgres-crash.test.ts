@@ -20,7 +20,11 @@ async function crashOnce(stack: Stack, seed: string) {
     spec: { generate: { region: 'GB', mode: 'random', count: COUNT, seed } },
     tuning: { chunksPerSlice: 2, parallelism: 4 },
   });
-  await eventually('a fifth of the batch committed', async () => (await queryProgress(stack.client, batchId)).processed >= COUNT / 5, 120_000);
+  await eventually(
+    'a fifth of the batch committed',
+    async () => (await queryProgress(stack.client, batchId)).processed >= COUNT / 5,
+    120_000,
+  );
   await stack.pg.crash();
   await new Promise((r) => setTimeout(r, 500));
   await stack.pg.restart();
@@ -28,7 +32,10 @@ async function crashOnce(stack: Stack, seed: string) {
     (p) => ({ ok: true as const, processed: p.processed }),
     (err: Error) => ({ ok: false as const, error: err.message }),
   );
-  const row = await stack.pool.query<{ status: string; processed: string }>('SELECT status, processed FROM batches WHERE id = $1', [batchId]);
+  const row = await stack.pool.query<{ status: string; processed: string }>(
+    'SELECT status, processed FROM batches WHERE id = $1',
+    [batchId],
+  );
   const stored = await stack.pool.query<{ rows: number; distinct_e164: number }>(
     'SELECT count(*)::int AS rows, count(DISTINCT e164)::int AS distinct_e164 FROM numbers WHERE batch_id = $1',
     [batchId],
@@ -38,7 +45,13 @@ async function crashOnce(stack: Stack, seed: string) {
   for (const e of history.events ?? []) {
     if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'finishBatch') finishCalls++;
   }
-  return { result, status: row.rows[0]!.status, recorded: Number(row.rows[0]!.processed), ...stored.rows[0]!, finishCalls };
+  return {
+    result,
+    status: row.rows[0]!.status,
+    recorded: Number(row.rows[0]!.processed),
+    ...stored.rows[0]!,
+    finishCalls,
+  };
 }
 
 function assertNeverShort(t: TestContext, run: Awaited<ReturnType<typeof crashOnce>>, label: string) {

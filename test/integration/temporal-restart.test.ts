@@ -32,7 +32,11 @@ test('a Temporal restart mid-batch loses and duplicates nothing', async () => {
     spec: { generate: { region: 'GB', mode: 'random', count, seed: 'restart' } },
     tuning: { chunksPerSlice: 1, parallelism: 2 },
   });
-  await eventually('first chunks committed', async () => (await queryProgress(stack.client, batchId)).processed > 0, 120_000);
+  await eventually(
+    'first chunks committed',
+    async () => (await queryProgress(stack.client, batchId)).processed > 0,
+    120_000,
+  );
   const port = Number(stack.temporal.address.split(':')[1]);
   await stack.temporal.stop();
   restarted = await startTemporal({ port, dbFile });

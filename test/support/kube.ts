@@ -26,7 +26,10 @@ export interface KubeCluster {
   /** The tool bin directories (kubectl, helm, ...), ':'-joined, for PATH. */
   toolPath: string;
   /** Runs kubectl with the admin kubeconfig; throws with stderr on a non-zero exit unless `allowFail`. */
-  kubectl(args: string[], opts?: { input?: string; allowFail?: boolean; kubeconfig?: string; timeoutMs?: number }): KubectlResult;
+  kubectl(
+    args: string[],
+    opts?: { input?: string; allowFail?: boolean; kubeconfig?: string; timeoutMs?: number },
+  ): KubectlResult;
   /** Async kubectl (for long waits that must not block the event loop). */
   kubectlAsync(args: string[], opts?: { input?: string; kubeconfig?: string }): Promise<KubectlResult>;
   /** Writes a kubeconfig that authenticates with `token`; returns its path. */
@@ -44,7 +47,9 @@ export interface KubectlResult {
 
 /** Bin directories of the cached tools (builds them if missing; see scripts/tools.sh). */
 export function toolPath(): string {
-  const b = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'etcd', 'kube', 'helm'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const b = spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'etcd', 'kube', 'helm'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (b.status !== 0) throw new Error('scripts/tools.sh could not build etcd/kube/helm');
   return spawnSync('bash', [join(ROOT, 'scripts/tools.sh'), 'path'], { encoding: 'utf8' }).stdout.trim();
 }
@@ -61,11 +66,23 @@ export async function startKube(): Promise<KubeCluster> {
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const etcd = spawnLogged(findBin(path, 'etcd'), [
-    '--name', 'default', '--data-dir', join(dir, 'etcd'),
-    '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-    '--initial-cluster', `default=http://127.0.0.1:${peerPort}`,
-    '--unsafe-no-fsync', '--log-level', 'error',
+    '--name',
+    'default',
+    '--data-dir',
+    join(dir, 'etcd'),
+    '--listen-client-urls',
+    etcdUrl,
+    '--advertise-client-urls',
+    etcdUrl,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    `default=http://127.0.0.1:${peerPort}`,
+    '--unsafe-no-fsync',
+    '--log-level',
+    'error',
   ]);
   await waitFor('etcd', async () => {
     if (etcd.exited()) throw new Error(`etcd exited: ${etcd.log()}`);
@@ -81,26 +98,45 @@ export async function startKube(): Promise<KubeCluster> {
   mkdirSync(join(dir, 'certs'));
 
   const apiArgs = [
-    '--etcd-servers', etcdUrl,
-    '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', '--secure-port', String(apiPort),
-    '--cert-dir', join(dir, 'certs'),
-    '--token-auth-file', join(dir, 'tokens.csv'),
-    '--authorization-mode', 'RBAC',
-    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
-    '--service-account-key-file', join(dir, 'sa.pub'),
-    '--service-account-signing-key-file', join(dir, 'sa.key'),
-    '--service-cluster-ip-range', '10.96.0.0/16',
-    '--endpoint-reconciler-type', 'none',
+    '--etcd-servers',
+    etcdUrl,
+    '--bind-address',
+    '127.0.0.1',
+    '--advertise-address',
+    '127.0.0.1',
+    '--secure-port',
+    String(apiPort),
+    '--cert-dir',
+    join(dir, 'certs'),
+    '--token-auth-file',
+    join(dir, 'tokens.csv'),
+    '--authorization-mode',
+    'RBAC',
+    '--service-account-issuer',
+    'https://kubernetes.default.svc.cluster.local',
+    '--service-account-key-file',
+    join(dir, 'sa.pub'),
+    '--service-account-signing-key-file',
+    join(dir, 'sa.key'),
+    '--service-cluster-ip-range',
+    '10.96.0.0/16',
+    '--endpoint-reconciler-type',
+    'none',
     '--profiling=false',
-    '--v', '0',
+    '--v',
+    '0',
   ];
   const server = `https://127.0.0.1:${apiPort}`;
   let api = spawnLogged(findBin(path, 'kube-apiserver'), apiArgs);
   const ready = () =>
-    waitFor('kube-apiserver /readyz', async () => {
-      if (api.exited()) throw new Error(`kube-apiserver exited: ${api.log()}`);
-      return (await httpsGet(`${server}/readyz`, adminToken)) === 200;
-    }, 120_000);
+    waitFor(
+      'kube-apiserver /readyz',
+      async () => {
+        if (api.exited()) throw new Error(`kube-apiserver exited: ${api.log()}`);
+        return (await httpsGet(`${server}/readyz`, adminToken)) === 200;
+      },
+      120_000,
+    );
   await ready();
 
   // The self-signed serving certificate (and its CA) written by --cert-dir.
@@ -121,10 +157,15 @@ export async function startKube(): Promise<KubeCluster> {
     toolPath: path,
     kubectl(args, opts = {}) {
       const r = spawnSync(kubectlBin, ['--kubeconfig', opts.kubeconfig ?? kubeconfig, ...args], {
-        input: opts.input, encoding: 'utf8', env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20,
+        input: opts.input,
+        encoding: 'utf8',
+        env,
+        timeout: opts.timeoutMs ?? 120_000,
+        maxBuffer: 64 << 20,
       });
       const res = { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
-      if (res.status !== 0 && !opts.allowFail) throw new Error(`kubectl ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
+      if (res.status !== 0 && !opts.allowFail)
+        throw new Error(`kubectl ${args.join(' ')} failed (${res.status}): ${res.stderr}`);
       return res;
     },
     kubectlAsync(args, opts = {}) {
@@ -176,10 +217,14 @@ current-context: ${name}
 
 function httpsGet(url: string, token: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request(url, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` }, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', () => resolve(0));
     req.on('timeout', () => req.destroy());
     req.end();
@@ -270,7 +315,9 @@ export async function startOperator(o: OperatorEnv): Promise<OperatorProcess> {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   const get = (path: string) =>
-    fetch(`http://127.0.0.1:${httpPort}${path}`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => null);
+    fetch(`http://127.0.0.1:${httpPort}${path}`, { signal: AbortSignal.timeout(2000) })
+      .then((r) => r.text())
+      .catch(() => null);
   await waitFor(`operator ${o.identity} /healthz`, async () => {
     if (!alive()) throw new Error(`operator exited: ${out}`);
     return (await get('/healthz')) !== null;
@@ -327,14 +374,37 @@ export const KUBE_VERSION = 'v1.34.4';
 
 /** `helm <args>` with the cached helm binary; throws with stderr on failure. */
 export function helm(kube: Pick<KubeCluster, 'toolPath'>, args: string[]): string {
-  const r = spawnSync(findBin(kube.toolPath, 'helm'), args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, HELM_CACHE_HOME: join(tmpdir(), 'phonebatch-helm-cache'), HELM_CONFIG_HOME: join(tmpdir(), 'phonebatch-helm-config') } });
+  const r = spawnSync(findBin(kube.toolPath, 'helm'), args, {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: join(tmpdir(), 'phonebatch-helm-cache'),
+      HELM_CONFIG_HOME: join(tmpdir(), 'phonebatch-helm-config'),
+    },
+  });
   if (r.status !== 0) throw new Error(`helm ${args.join(' ')} failed: ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
 /** Renders the chart (release `pb`, namespace `ns`) with `--set` values. */
-export function renderChart(kube: Pick<KubeCluster, 'toolPath'>, ns: string, set: string[], extra: string[] = []): string {
-  return helm(kube, ['template', 'pb', join(ROOT, 'charts/phonebatch'), '-n', ns, '--kube-version', KUBE_VERSION, ...set.flatMap((s) => ['--set', s]), ...extra]);
+export function renderChart(
+  kube: Pick<KubeCluster, 'toolPath'>,
+  ns: string,
+  set: string[],
+  extra: string[] = [],
+): string {
+  return helm(kube, [
+    'template',
+    'pb',
+    join(ROOT, 'charts/phonebatch'),
+    '-n',
+    ns,
+    '--kube-version',
+    KUBE_VERSION,
+    ...set.flatMap((s) => ['--set', s]),
+    ...extra,
+  ]);
 }
 
 /**
@@ -342,9 +412,17 @@ export function renderChart(kube: Pick<KubeCluster, 'toolPath'>, ns: string, set
  * returns a kubeconfig holding a TokenRequest token of that ServiceAccount: a process using
  * it has exactly the chart's permissions.
  */
-export function operatorServiceAccount(kube: KubeCluster, ns: string): { kubeconfig: string; leaseName: string; serviceAccount: string } {
+export function operatorServiceAccount(
+  kube: KubeCluster,
+  ns: string,
+): { kubeconfig: string; leaseName: string; serviceAccount: string } {
   kube.kubectl(['create', 'namespace', ns], { allowFail: true });
-  const yaml = renderChart(kube, ns, ['postgres.url=postgres://unused'], ['--show-only', 'templates/serviceaccounts.yaml', '--show-only', 'templates/operator-rbac.yaml']);
+  const yaml = renderChart(
+    kube,
+    ns,
+    ['postgres.url=postgres://unused'],
+    ['--show-only', 'templates/serviceaccounts.yaml', '--show-only', 'templates/operator-rbac.yaml'],
+  );
   kube.kubectl(['apply', '-n', ns, '-f', '-'], { input: yaml });
   const sa = 'pb-phonebatch-operator';
   const token = kube.kubectl(['create', 'token', sa, '-n', ns, '--duration=2h']).stdout.trim();

@@ -35,8 +35,13 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { temporalDbFile?: string; postgres?: StartPostgresOptions } = {}): Promise<Stack> {
-  const [pgSrv, temporal] = await Promise.all([startPostgres(opts.postgres), startTemporal({ dbFile: opts.temporalDbFile })]);
+export async function startStack(
+  opts: { temporalDbFile?: string; postgres?: StartPostgresOptions } = {},
+): Promise<Stack> {
+  const [pgSrv, temporal] = await Promise.all([
+    startPostgres(opts.postgres),
+    startTemporal({ dbFile: opts.temporalDbFile }),
+  ]);
   const config: Config = {
     databaseUrl: pgSrv.url,
     temporalAddress: temporal.address,

@@ -10,7 +10,8 @@ import { selectProtocol } from '../../api/auth.ts';
 
 async function collect(body: string | Buffer[], opts: Parameters<typeof uploadRows>[1]) {
   const rows = [];
-  for await (const r of uploadRows(Readable.from(typeof body === 'string' ? [Buffer.from(body)] : body), opts)) rows.push(r);
+  for await (const r of uploadRows(Readable.from(typeof body === 'string' ? [Buffer.from(body)] : body), opts))
+    rows.push(r);
   return rows;
 }
 
@@ -18,34 +19,54 @@ const csv = { format: 'csv' as const, limitBytes: 1 << 20 };
 const ndjson = { format: 'ndjson' as const, limitBytes: 1 << 20 };
 
 test('CSV: picks the phone column like the CLI, region column on request, quoted fields', async () => {
-  assert.deepEqual(await collect('name,phone,country\nA,"+44 20 7946 0018",GB\nB,"1, 2",\n', { ...csv, regionColumn: 'country' }), [
-    { raw: '+44 20 7946 0018', defaultRegion: 'GB' },
-    { raw: '1, 2', defaultRegion: null },
-  ]);
+  assert.deepEqual(
+    await collect('name,phone,country\nA,"+44 20 7946 0018",GB\nB,"1, 2",\n', { ...csv, regionColumn: 'country' }),
+    [
+      { raw: '+44 20 7946 0018', defaultRegion: 'GB' },
+      { raw: '1, 2', defaultRegion: null },
+    ],
+  );
   assert.deepEqual(await collect('\ufeffa,b\n1,2\n', csv), [{ raw: '1', defaultRegion: null }]);
-  await assert.rejects(collect('a\n1\n', { ...csv, column: 'phone' }), (e: ApiError) => e.code === 'invalid_upload' && /querystring\.column/.test(e.message));
+  await assert.rejects(
+    collect('a\n1\n', { ...csv, column: 'phone' }),
+    (e: ApiError) => e.code === 'invalid_upload' && /querystring\.column/.test(e.message),
+  );
   await assert.rejects(collect('', csv), (e: ApiError) => e.code === 'invalid_upload');
   await assert.rejects(collect('phone\n"unterminated\n', csv), (e: ApiError) => e.code === 'invalid_upload');
-  await assert.rejects(collect('phone\na\u0000b\n', csv), (e: ApiError) => e.code === 'invalid_upload' && /record 2/.test(e.message));
+  await assert.rejects(
+    collect('phone\na\u0000b\n', csv),
+    (e: ApiError) => e.code === 'invalid_upload' && /record 2/.test(e.message),
+  );
 });
 
 test('NDJSON: strings or objects, blank lines skipped, lines split across chunks, errors name the line', async () => {
-  const body = ['"+44 20 7946 0018"\n{"phone":"0491 570 156","defaultRegion":"AU"}\r\n\n{"ra', 'w":"x","country":" GB "}'].map((s) => Buffer.from(s));
+  const body = [
+    '"+44 20 7946 0018"\n{"phone":"0491 570 156","defaultRegion":"AU"}\r\n\n{"ra',
+    'w":"x","country":" GB "}',
+  ].map((s) => Buffer.from(s));
   assert.deepEqual(await collect(body, ndjson), [
     { raw: '+44 20 7946 0018', defaultRegion: null },
     { raw: '0491 570 156', defaultRegion: 'AU' },
     { raw: 'x', defaultRegion: 'GB' },
   ]);
-  await assert.rejects(collect('"a"\n{bad\n', ndjson), (e: ApiError) => e.code === 'invalid_upload' && /line 2/.test(e.message));
+  await assert.rejects(
+    collect('"a"\n{bad\n', ndjson),
+    (e: ApiError) => e.code === 'invalid_upload' && /line 2/.test(e.message),
+  );
   await assert.rejects(collect('[1]\n', ndjson), (e: ApiError) => e.code === 'invalid_upload');
   // A multi-byte character split across chunks survives.
   const euro = Buffer.from('"€5"\n');
-  assert.deepEqual(await collect([euro.subarray(0, 2), euro.subarray(2)], ndjson), [{ raw: '€5', defaultRegion: null }]);
+  assert.deepEqual(await collect([euro.subarray(0, 2), euro.subarray(2)], ndjson), [
+    { raw: '€5', defaultRegion: null },
+  ]);
 });
 
 test('the size limit is enforced while streaming (413)', async () => {
   const big = Array.from({ length: 100 }, () => Buffer.from('"+44 20 7946 0018"\n'));
-  await assert.rejects(collect(big, { ...ndjson, limitBytes: 500 }), (e: ApiError) => e.statusCode === 413 && e.code === 'payload_too_large');
+  await assert.rejects(
+    collect(big, { ...ndjson, limitBytes: 500 }),
+    (e: ApiError) => e.statusCode === 413 && e.code === 'payload_too_large',
+  );
 });
 
 test('any bytes: the parser yields rows or throws a 4xx ApiError, nothing else', async () => {
@@ -89,7 +110,10 @@ test('NDJSON: a complete line over 64 KiB (counted in UTF-8 bytes) is refused, l
   // Regression: only the unfinished tail was checked, and in UTF-16 units, so a 400,000-character
   // line inside one chunk got through.
   const long = JSON.stringify('\u33c2'.repeat(40_000)); // 120,000 UTF-8 bytes in 40,002 characters
-  await assert.rejects(collect(`${long}\n"ok"\n`, ndjson), (e: ApiError) => e.code === 'invalid_upload' && /line 1/.test(e.message) && /65536 bytes/.test(e.message));
+  await assert.rejects(
+    collect(`${long}\n"ok"\n`, ndjson),
+    (e: ApiError) => e.code === 'invalid_upload' && /line 1/.test(e.message) && /65536 bytes/.test(e.message),
+  );
   const fine = JSON.stringify('1'.repeat(60_000));
   assert.equal((await collect(`${fine}\n`, ndjson)).length, 1);
 });
@@ -100,7 +124,8 @@ test('a body the client already closed fails the upload at once (400), never wai
     for await (const r of uploadRows(body, opts)) rows.push(r);
     return rows;
   };
-  const closed = (e: ApiError) => e instanceof ApiError && e.statusCode === 400 && e.code === 'invalid_upload' && /closed the upload/.test(e.message);
+  const closed = (e: ApiError) =>
+    e instanceof ApiError && e.statusCode === 400 && e.code === 'invalid_upload' && /closed the upload/.test(e.message);
   for (const opts of [csv, ndjson]) {
     // Destroyed before the parser starts (the client dropped while the handler waited for a DB connection).
     const gone = new Readable({ read() {} });

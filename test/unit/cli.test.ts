@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/phonebatch.mjs', import.meta.url));
 const run = (args: string[], input?: string) =>
-  spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+  spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  });
 
 test('bad generate flags are rejected before any server is contacted, naming the flag', () => {
   const cases: Array<[string[], RegExp]> = [
@@ -15,13 +19,28 @@ test('bad generate flags are rejected before any server is contacted, naming the
     [['generate', '--region', 'US', '--count', '5', '--mode', 'wild'], /--mode.*wild/],
     [['generate', '--region', 'US', '--count', '5', '--type', 'CELL'], /--type.*CELL/],
     [['generate', '--region', 'US'], /--count/],
-    [['generate', '--region', 'US', '--count', '5', '--mode', 'range'], /--prefix \(generate\.prefix\): range mode needs/],
-    [['generate', '--region', 'QQ', '--count', '5'], /--region must be an ISO 3166-1 alpha-2 region libphonenumber knows.*"QQ"/],
+    [
+      ['generate', '--region', 'US', '--count', '5', '--mode', 'range'],
+      /--prefix \(generate\.prefix\): range mode needs/,
+    ],
+    [
+      ['generate', '--region', 'QQ', '--count', '5'],
+      /--region must be an ISO 3166-1 alpha-2 region libphonenumber knows.*"QQ"/,
+    ],
     [['generate', '--region', 'US', '--count', '200000000'], /--count \(generate\.count\)/],
-    [['generate', '--region', 'US', '--count', '5', '--mode', 'random', '--type', 'MOBILE'], /--type \(generate\.numberType\): libphonenumber cannot tell mobile/],
+    [
+      ['generate', '--region', 'US', '--count', '5', '--mode', 'random', '--type', 'MOBILE'],
+      /--type \(generate\.numberType\): libphonenumber cannot tell mobile/,
+    ],
     [['generate', '--region', 'DE', '--count', '5'], /--mode \(generate\.mode\): no published fictional range for DE/],
-    [['generate', '--region', 'US', '--count', '101', '--area-codes', '212'], /--count \(generate\.count\): 101 requested but only 100/],
-    [['generate', '--region', 'US', '--count', '5', '--area-codes', '2x2'], /--area-codes \(generate\.areaCodes\.0\)|generate\.areaCodes/],
+    [
+      ['generate', '--region', 'US', '--count', '101', '--area-codes', '212'],
+      /--count \(generate\.count\): 101 requested but only 100/,
+    ],
+    [
+      ['generate', '--region', 'US', '--count', '5', '--area-codes', '2x2'],
+      /--area-codes \(generate\.areaCodes\.0\)|generate\.areaCodes/,
+    ],
   ];
   for (const [args, msg] of cases) {
     const r = run(args);
@@ -34,7 +53,10 @@ test('bad generate flags are rejected before any server is contacted, naming the
 test('check reads stdin, one field per line, and prints one JSON object per number with line and index', () => {
   const r = run(['check', '--default-region', 'GB'], '+44 20 7946 0123, +44 20 7946 0124\n07624 300123\n');
   assert.equal(r.status, 0, r.stderr);
-  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(
     rows.map((x) => [x.line, x.index, x.e164, x.region, x.type, x.valid]),
     [

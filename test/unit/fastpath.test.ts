@@ -6,7 +6,30 @@ import { createGenerator } from '../../core/generate.ts';
 import { compareRegion, oracle, type Mismatch } from '../../bench/differential-lib.ts';
 import type { Region } from '../../core/types.ts';
 
-const FOCUS: Region[] = ['US', 'CA', 'GB', 'JE', 'IM', 'GG', 'DE', 'FR', 'AU', 'AR', 'BR', 'VN', 'RU', 'KZ', 'IN', 'IT', 'JP', 'BY', 'MG', 'NF', 'SM', 'CO'];
+const FOCUS: Region[] = [
+  'US',
+  'CA',
+  'GB',
+  'JE',
+  'IM',
+  'GG',
+  'DE',
+  'FR',
+  'AU',
+  'AR',
+  'BR',
+  'VN',
+  'RU',
+  'KZ',
+  'IN',
+  'IT',
+  'JP',
+  'BY',
+  'MG',
+  'NF',
+  'SM',
+  'CO',
+];
 
 test('library version is pinned', () => {
   assert.equal(LIBPHONENUMBER_VERSION, '1.13.16');
@@ -33,7 +56,14 @@ test('known verdicts', () => {
 
 test('national prefix written after the calling code never validates (no round trip)', () => {
   // parse('+7 8 800 …') keeps or strips the 8 exactly as the library does; we agree with the oracle
-  for (const [r, nsn] of [['RU', '88005553535'], ['GB', '02079460123'], ['AR', '91123456789'], ['AR', '1115234567'], ['JP', '0037680123456789'], ['BY', '8101234567']] as Array<[Region, string]>) {
+  for (const [r, nsn] of [
+    ['RU', '88005553535'],
+    ['GB', '02079460123'],
+    ['AR', '91123456789'],
+    ['AR', '1115234567'],
+    ['JP', '0037680123456789'],
+    ['BY', '8101234567'],
+  ] as Array<[Region, string]>) {
     const cc = compileRegion(r).callingCode;
     const lib = oracle(r, cc, nsn);
     const f = classifyNational(r, nsn);
@@ -44,7 +74,9 @@ test('national prefix written after the calling code never validates (no round t
 test('differential: focus regions, ~20k inputs each', () => {
   const mism: Mismatch[] = [];
   let n = 0;
-  FOCUS.forEach((r, i) => { n += compareRegion(r, 20_000, 1000 + i, mism); });
+  FOCUS.forEach((r, i) => {
+    n += compareRegion(r, 20_000, 1000 + i, mism);
+  });
   assert.ok(n >= 400_000);
   assert.deepEqual(mism.slice(0, 5), []);
 });

@@ -57,37 +57,43 @@ test('uniqueness, validity (oracle) and the requested constraints', () => {
 });
 
 test('property: any window of a random batch is unique, valid, and equals at()', () => {
-  fc.assert(fc.property(
-    fc.constantFrom<GenerateSpec>(
-      { region: 'US', mode: 'random', count: 100_000, areaCodes: ['415'] },
-      { region: 'FR', mode: 'random', count: 100_000 },
-      { region: 'GB', mode: 'random', count: 100_000, numberType: 'MOBILE' },
-      { region: 'AR', mode: 'random', count: 100_000, numberType: 'MOBILE' },
+  fc.assert(
+    fc.property(
+      fc.constantFrom<GenerateSpec>(
+        { region: 'US', mode: 'random', count: 100_000, areaCodes: ['415'] },
+        { region: 'FR', mode: 'random', count: 100_000 },
+        { region: 'GB', mode: 'random', count: 100_000, numberType: 'MOBILE' },
+        { region: 'AR', mode: 'random', count: 100_000, numberType: 'MOBILE' },
+      ),
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.integer({ min: 0, max: 99_000 }),
+      (spec, seed, start) => {
+        const g = createGenerator({ ...spec, seed });
+        const win = all(g, start, start + 1000);
+        assert.equal(new Set(win.map((n) => n.e164)).size, 1000);
+        for (let i = 0; i < win.length; i += 50) {
+          assert.deepEqual(g.at(start + i), win[i]);
+          assert.equal(g.e164At(start + i), win[i].e164);
+          assertLibValid(g, win[i]);
+        }
+      },
     ),
-    fc.string({ minLength: 1, maxLength: 12 }),
-    fc.integer({ min: 0, max: 99_000 }),
-    (spec, seed, start) => {
-      const g = createGenerator({ ...spec, seed });
-      const win = all(g, start, start + 1000);
-      assert.equal(new Set(win.map((n) => n.e164)).size, 1000);
-      for (let i = 0; i < win.length; i += 50) {
-        assert.deepEqual(g.at(start + i), win[i]);
-        assert.equal(g.e164At(start + i), win[i].e164);
-        assertLibValid(g, win[i]);
-      }
-    },
-  ), { numRuns: 25 });
+    { numRuns: 25 },
+  );
 });
 
 test('property: deterministic for the same spec+seed, different for another seed', () => {
-  fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 20 }), (seed) => {
-    const spec: GenerateSpec = { region: 'US', mode: 'random', count: 2000, areaCodes: ['212', '646'], seed };
-    const a = all(createGenerator(spec)).map((n) => n.e164);
-    const b = all(createGenerator({ ...spec })).map((n) => n.e164);
-    assert.deepEqual(a, b);
-    const c = all(createGenerator({ ...spec, seed: seed + 'x' })).map((n) => n.e164);
-    assert.notDeepEqual(a, c);
-  }), { numRuns: 10 });
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 20 }), (seed) => {
+      const spec: GenerateSpec = { region: 'US', mode: 'random', count: 2000, areaCodes: ['212', '646'], seed };
+      const a = all(createGenerator(spec)).map((n) => n.e164);
+      const b = all(createGenerator({ ...spec })).map((n) => n.e164);
+      assert.deepEqual(a, b);
+      const c = all(createGenerator({ ...spec, seed: seed + 'x' })).map((n) => n.e164);
+      assert.notDeepEqual(a, c);
+    }),
+    { numRuns: 10 },
+  );
   // no seed: derived from the spec, so equal specs agree
   const s: GenerateSpec = { region: 'GB', count: 300 };
   assert.deepEqual(all(createGenerator(s)), all(createGenerator({ ...s })));
@@ -97,7 +103,10 @@ test('fill with callback equals fill into array', () => {
   const g = createGenerator({ region: 'AU', mode: 'random', count: 2000, seed: 'cb' });
   const rows: string[] = [];
   g.fill(100, 600, (seq, e164, type) => rows.push(`${seq}\t${e164}\t${type}`));
-  assert.deepEqual(rows, all(g, 100, 600).map((n) => `${n.seq}\t${n.e164}\t${n.type}`));
+  assert.deepEqual(
+    rows,
+    all(g, 100, 600).map((n) => `${n.seq}\t${n.e164}\t${n.type}`),
+  );
   assert.throws(() => g.fill(0, 2001, []), RangeError);
   assert.throws(() => g.at(2000), RangeError);
 });
@@ -105,13 +114,22 @@ test('fill with callback equals fill into array', () => {
 test('fictional NANP: 100 numbers per NPA, exact capacity errors', () => {
   const g = createGenerator({ region: 'US', count: 100, areaCodes: ['212'] });
   assert.equal(g.capacity, 100);
-  const nums = all(g).map((n) => n.e164).sort();
+  const nums = all(g)
+    .map((n) => n.e164)
+    .sort();
   assert.equal(nums[0], '+12125550100');
   assert.equal(nums[99], '+12125550199');
   assert.equal(createGenerator({ region: 'US', count: 1, areaCodes: ['212', '646'] }).capacity, 200);
-  specError(() => createGenerator({ region: 'US', count: 101, areaCodes: ['212'] }), 'generate.count',
-    /^generate\.count: 101 requested but only 100 fictional numbers exist for US \(/);
-  specError(() => createGenerator({ region: 'US', count: 1, areaCodes: ['212', '999'] }), 'generate.areaCodes', /area code 999/);
+  specError(
+    () => createGenerator({ region: 'US', count: 101, areaCodes: ['212'] }),
+    'generate.count',
+    /^generate\.count: 101 requested but only 100 fictional numbers exist for US \(/,
+  );
+  specError(
+    () => createGenerator({ region: 'US', count: 1, areaCodes: ['212', '999'] }),
+    'generate.areaCodes',
+    /area code 999/,
+  );
   const all555 = createGenerator({ region: 'US', count: 1 });
   assert.equal(all555.capacity % 100, 0);
   assert.ok(all555.capacity >= 20_000);
@@ -120,7 +138,11 @@ test('fictional NANP: 100 numbers per NPA, exact capacity errors', () => {
 test('US/CA MOBILE is rejected with FIXED_LINE_OR_MOBILE suggested, in every mode', () => {
   for (const mode of ['fictional', 'random'] as const) {
     for (const region of ['US', 'CA']) {
-      specError(() => createGenerator({ region, mode, count: 1, numberType: 'MOBILE' }), 'generate.numberType', /FIXED_LINE_OR_MOBILE/);
+      specError(
+        () => createGenerator({ region, mode, count: 1, numberType: 'MOBILE' }),
+        'generate.numberType',
+        /FIXED_LINE_OR_MOBILE/,
+      );
     }
   }
   const ok = createGenerator({ region: 'US', mode: 'random', count: 10, numberType: 'FIXED_LINE_OR_MOBILE' });
@@ -135,7 +157,11 @@ test('GB fictional: has 020 7946 0xxx, never 07700 900xxx; GB fictional MOBILE i
   assert.ok(![...e].some((x) => x.startsWith('+447700900')));
   assert.equal(g.capacity, 15_000);
   specError(() => createGenerator({ region: 'GB', count: 1, numberType: 'MOBILE' }), 'generate.numberType', /MOBILE/);
-  specError(() => createGenerator({ region: 'GB', count: 250_000 }), 'generate.count', /250000 requested but only 15000 fictional numbers exist for GB \(.*020 7946 0xxx/);
+  specError(
+    () => createGenerator({ region: 'GB', count: 250_000 }),
+    'generate.count',
+    /250000 requested but only 15000 fictional numbers exist for GB \(.*020 7946 0xxx/,
+  );
   const london = createGenerator({ region: 'GB', count: 1000, areaCodes: ['20'] });
   assert.equal(london.capacity, 1000);
 });
@@ -156,12 +182,32 @@ test('range mode', () => {
   assert.equal(g.capacity, 1000);
   const nums = all(g);
   assert.ok(nums.every((n) => /^\+12125551\d{3}$/.test(n.e164)));
-  specError(() => createGenerator({ region: 'US', mode: 'range', prefix: '+1 212 555 1', count: 1001 }), 'generate.count', /1001 requested but only 1000 range numbers/);
-  specError(() => createGenerator({ region: 'US', mode: 'range', prefix: '+44 20 7946', count: 1 }), 'generate.prefix', /\+44/);
-  specError(() => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 020 7946', count: 1 }), 'generate.prefix', /trunk prefix 0/);
-  specError(() => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 7700 900', count: 1 }), 'generate.prefix', /no valid number for GB/);
+  specError(
+    () => createGenerator({ region: 'US', mode: 'range', prefix: '+1 212 555 1', count: 1001 }),
+    'generate.count',
+    /1001 requested but only 1000 range numbers/,
+  );
+  specError(
+    () => createGenerator({ region: 'US', mode: 'range', prefix: '+44 20 7946', count: 1 }),
+    'generate.prefix',
+    /\+44/,
+  );
+  specError(
+    () => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 020 7946', count: 1 }),
+    'generate.prefix',
+    /trunk prefix 0/,
+  );
+  specError(
+    () => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 7700 900', count: 1 }),
+    'generate.prefix',
+    /no valid number for GB/,
+  );
   // a JE block is not a GB block
-  specError(() => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 1534 7', count: 1 }), 'generate.prefix', /no valid number for GB/);
+  specError(
+    () => createGenerator({ region: 'GB', mode: 'range', prefix: '+44 1534 7', count: 1 }),
+    'generate.prefix',
+    /no valid number for GB/,
+  );
   const je = createGenerator({ region: 'JE', mode: 'range', prefix: '+44 1534 7', count: 10 });
   assert.ok(all(je).every((n) => n.e164.startsWith('+4415347') && n.region === 'JE'));
 });
@@ -176,12 +222,18 @@ test('random mode US with areaCodes [212, 646] stays inside those NPAs', () => {
 
 test('random DE MOBILE: valid and typed MOBILE', () => {
   const g = createGenerator({ region: 'DE', mode: 'random', numberType: 'MOBILE', count: 3000 });
-  for (const n of all(g)) { assert.equal(n.type, 'MOBILE'); }
+  for (const n of all(g)) {
+    assert.equal(n.type, 'MOBILE');
+  }
   for (const n of all(g, 0, 300)) assertLibValid(g, n);
 });
 
 test('region attribution in random mode: CC/CX mobiles belong to AU, GB excludes JE/GG/IM', () => {
-  specError(() => createGenerator({ region: 'CX', mode: 'random', numberType: 'MOBILE', count: 1 }), 'generate.numberType', /no valid MOBILE numbers exist for CX/);
+  specError(
+    () => createGenerator({ region: 'CX', mode: 'random', numberType: 'MOBILE', count: 1 }),
+    'generate.numberType',
+    /no valid MOBILE numbers exist for CX/,
+  );
   const g = createGenerator({ region: 'GB', mode: 'random', numberType: 'MOBILE', count: 20_000, seed: 'gb' });
   for (const n of all(g)) assert.equal(parsePhoneNumberFromString(n.e164)?.country, 'GB');
 });

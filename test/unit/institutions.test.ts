@@ -12,7 +12,12 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
 import type { CountryCode } from 'libphonenumber-js/max';
 import { validateField } from '../../core/validate.ts';
 
-interface Row { id: string; country: string; raw_phone: string; org_type: string }
+interface Row {
+  id: string;
+  country: string;
+  raw_phone: string;
+  org_type: string;
+}
 const rows = parse(readFileSync(new URL('../../data/institutions.csv', import.meta.url)), { columns: true }) as Row[];
 
 function naive(row: Row): { e164: string; own: boolean } | null {
@@ -92,10 +97,20 @@ test('known multi-number rows split correctly', () => {
     const row = rows.find((r) => r.raw_phone === raw && r.country === country);
     assert.ok(row, `row ${raw} not in data`);
     const rs = validateField(row.raw_phone, row.country);
-    assert.deepEqual(rs.map((x) => x.e164), want, raw);
+    assert.deepEqual(
+      rs.map((x) => x.e164),
+      want,
+      raw,
+    );
     for (const x of rs) assert.equal(x.valid, x.e164 !== null, `${raw}: ${JSON.stringify(x)}`);
   }
   // An outdated second number is reported, not dropped.
   const cm = validateField('698009672/22191145', 'CM');
-  assert.deepEqual(cm.map((x) => [x.e164, x.valid]), [['+237698009672', true], ['+23722191145', false]]);
+  assert.deepEqual(
+    cm.map((x) => [x.e164, x.valid]),
+    [
+      ['+237698009672', true],
+      ['+23722191145', false],
+    ],
+  );
 });

@@ -14,7 +14,16 @@ interface Case {
   class: string;
   input: string;
   defaultRegion: string | null;
-  expect: { valid?: boolean; possible?: boolean; region?: string; type?: string; e164?: string; ext?: string; error?: string; note?: string };
+  expect: {
+    valid?: boolean;
+    possible?: boolean;
+    region?: string;
+    type?: string;
+    e164?: string;
+    ext?: string;
+    error?: string;
+    note?: string;
+  };
 }
 
 const shared = new URL('../../../shared/cases/phone-cases.json', import.meta.url);

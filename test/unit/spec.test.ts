@@ -45,23 +45,36 @@ test('validate.source.batchRef takes a UUID (the uuid format is registered) and 
   // Regression: TypeBox rejected every batchRef while the uuid format was unregistered.
   assert.deepEqual(checkBatchSpec({ validate: { source: { batchRef: '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90' } } }), []);
   const bad = checkBatchSpec({ validate: { source: { batchRef: 'not-a-uuid' } } });
-  assert.ok(bad.some((i) => i.field.startsWith('validate.source')), JSON.stringify(bad));
+  assert.ok(
+    bad.some((i) => i.field.startsWith('validate.source')),
+    JSON.stringify(bad),
+  );
 });
 
 test('what only the numbering plan can say is checked too, naming the field', () => {
   const issue = (spec: unknown) => checkBatchSpec(spec)[0];
-  assert.equal(issue({ generate: { region: 'US', count: 5, mode: 'random', numberType: 'MOBILE' } })?.field, 'generate.numberType');
+  assert.equal(
+    issue({ generate: { region: 'US', count: 5, mode: 'random', numberType: 'MOBILE' } })?.field,
+    'generate.numberType',
+  );
   assert.match(issue({ generate: { region: 'GB', count: 5, numberType: 'MOBILE' } })!.reason, /07700 900/);
   assert.equal(issue({ generate: { region: 'US', count: 101, areaCodes: ['212'] } })?.field, 'generate.count');
   assert.equal(issue({ generate: { region: 'US', count: 100, areaCodes: ['212'] } }), undefined);
   assert.equal(issue({ generate: { region: 'DE', count: 5 } })?.field, 'generate.mode');
-  assert.equal(issue({ generate: { region: 'US', count: 1001, mode: 'range', prefix: '+1 212 555 1' } })?.field, 'generate.count');
+  assert.equal(
+    issue({ generate: { region: 'US', count: 1001, mode: 'range', prefix: '+1 212 555 1' } })?.field,
+    'generate.count',
+  );
 });
 
 test('inline numbers PostgreSQL cannot store are refused at the boundary, naming the item', () => {
   for (const v of ['12\u00003', 'a\ud800b', '\udc00x']) {
     const issues = checkBatchSpec({ validate: { source: { inline: ['+44 20 7946 0123', v] } } });
-    assert.deepEqual(issues.map((i) => i.field), ['validate.source.inline.1'], JSON.stringify(v));
+    assert.deepEqual(
+      issues.map((i) => i.field),
+      ['validate.source.inline.1'],
+      JSON.stringify(v),
+    );
   }
   assert.deepEqual(checkBatchSpec({ validate: { source: { inline: ['😀 +44 20 7946 0123'] } } }), []);
 });

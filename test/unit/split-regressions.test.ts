@@ -38,7 +38,12 @@ test('bug 1: work per field is linear in its length for adversarial fields', () 
     ['a1/'.repeat(3300), 'US'],
     ['Tel 12/3 '.repeat(1100), 'US'],
     ['+44 20 7946 0123' + '/12'.repeat(3000), 'GB'],
-    [Array.from({ length: 2100 }, (_, i) => String(1000 + i)).join('/').slice(0, 10240), 'US'],
+    [
+      Array.from({ length: 2100 }, (_, i) => String(1000 + i))
+        .join('/')
+        .slice(0, 10240),
+      'US',
+    ],
     [soup(10240, '0123456789/ -()+.,;x', 1), 'US'],
     [soup(10240, '0123456789/ -()+.', 7), 'DE'],
     [soup(10240, '0123456789/ -', 3), 'GB'],
@@ -62,7 +67,10 @@ test('bug 1: work per field is linear in its length for adversarial fields', () 
   assert.ok(ones.every((r) => r.input === '1' && r.error === 'TOO_SHORT'));
   const chain = validateField('+44 20 7946 0123' + '/12'.repeat(3000), 'GB');
   assert.equal(chain.length, MAX_RESULTS_PER_FIELD + 1);
-  assert.deepEqual(rows(chain.slice(0, 2)), [['+44 20 7946 0123', '+442079460123', true, null], ['12', '+442079460112', true, null]]);
+  assert.deepEqual(rows(chain.slice(0, 2)), [
+    ['+44 20 7946 0123', '+442079460123', true, null],
+    ['12', '+442079460112', true, null],
+  ]);
   assert.equal(chain.filter((r) => r.valid).length, MAX_RESULTS_PER_FIELD);
 });
 
@@ -82,25 +90,94 @@ test('bug 2: more than 64 parts in one segment: nothing dropped, valid number in
 
 test('bug 3: shorthand only directly after a number with / between them', () => {
   const cases: [string, string, (string | boolean | null)[][]][] = [
-    ['+1 212 555 0100, Suite 200', 'US', [
-      ['+1 212 555 0100', '+12125550100', true, null], ['Suite', null, false, 'NOT_A_NUMBER'], ['200', '+1200', false, 'TOO_SHORT']]],
-    ['+1 212 555 0100 press 1', 'US', [
-      ['+1 212 555 0100', '+12125550100', true, null], ['press', null, false, 'NOT_A_NUMBER'], ['1', null, false, 'TOO_SHORT']]],
-    ['+1 212 555 0100 Apt 4', 'US', [
-      ['+1 212 555 0100', '+12125550100', true, null], ['Apt', null, false, 'NOT_A_NUMBER'], ['4', null, false, 'TOO_SHORT']]],
-    ['+1 212 555 0100, Room 12', 'US', [
-      ['+1 212 555 0100', '+12125550100', true, null], ['Room', null, false, 'NOT_A_NUMBER'], ['12', '+112', false, 'TOO_SHORT']]],
-    ['+44 20 7946 0123, 24 hours', 'GB', [
-      ['+44 20 7946 0123', '+442079460123', true, null], ['24', '+4424', false, 'TOO_SHORT'], ['hours', null, false, 'NOT_A_NUMBER']]],
-    ['Tel. +49 30 1234567, Fax -99', 'DE', [
-      ['+49 30 1234567', '+49301234567', true, null], ['99', '+4999', false, 'TOO_SHORT']]],
+    [
+      '+1 212 555 0100, Suite 200',
+      'US',
+      [
+        ['+1 212 555 0100', '+12125550100', true, null],
+        ['Suite', null, false, 'NOT_A_NUMBER'],
+        ['200', '+1200', false, 'TOO_SHORT'],
+      ],
+    ],
+    [
+      '+1 212 555 0100 press 1',
+      'US',
+      [
+        ['+1 212 555 0100', '+12125550100', true, null],
+        ['press', null, false, 'NOT_A_NUMBER'],
+        ['1', null, false, 'TOO_SHORT'],
+      ],
+    ],
+    [
+      '+1 212 555 0100 Apt 4',
+      'US',
+      [
+        ['+1 212 555 0100', '+12125550100', true, null],
+        ['Apt', null, false, 'NOT_A_NUMBER'],
+        ['4', null, false, 'TOO_SHORT'],
+      ],
+    ],
+    [
+      '+1 212 555 0100, Room 12',
+      'US',
+      [
+        ['+1 212 555 0100', '+12125550100', true, null],
+        ['Room', null, false, 'NOT_A_NUMBER'],
+        ['12', '+112', false, 'TOO_SHORT'],
+      ],
+    ],
+    [
+      '+44 20 7946 0123, 24 hours',
+      'GB',
+      [
+        ['+44 20 7946 0123', '+442079460123', true, null],
+        ['24', '+4424', false, 'TOO_SHORT'],
+        ['hours', null, false, 'NOT_A_NUMBER'],
+      ],
+    ],
+    [
+      'Tel. +49 30 1234567, Fax -99',
+      'DE',
+      [
+        ['+49 30 1234567', '+49301234567', true, null],
+        ['99', '+4999', false, 'TOO_SHORT'],
+      ],
+    ],
     // A short token after a spaced dash is its own row, not a suffix and not glued on.
-    ['+44 20 7946 0123 - 24', 'GB', [['+44 20 7946 0123', '+442079460123', true, null], ['24', '+4424', false, 'TOO_SHORT']]],
-    ['02079460123/12345', 'GB', [['02079460123', '+442079460123', true, null], ['12345', '+4412345', false, 'TOO_SHORT']]],
+    [
+      '+44 20 7946 0123 - 24',
+      'GB',
+      [
+        ['+44 20 7946 0123', '+442079460123', true, null],
+        ['24', '+4424', false, 'TOO_SHORT'],
+      ],
+    ],
+    [
+      '02079460123/12345',
+      'GB',
+      [
+        ['02079460123', '+442079460123', true, null],
+        ['12345', '+4412345', false, 'TOO_SHORT'],
+      ],
+    ],
     // Still shorthand: `/` directly after the number.
-    ['+27 (0) 31 905 4222/3/4', 'ZA', [
-      ['+27 (0) 31 905 4222', '+27319054222', true, null], ['3', '+27319054223', true, null], ['4', '+27319054224', true, null]]],
-    ['+44 20 7946 0123 / 24', 'GB', [['+44 20 7946 0123', '+442079460123', true, null], ['24', '+442079460124', true, null]]],
+    [
+      '+27 (0) 31 905 4222/3/4',
+      'ZA',
+      [
+        ['+27 (0) 31 905 4222', '+27319054222', true, null],
+        ['3', '+27319054223', true, null],
+        ['4', '+27319054224', true, null],
+      ],
+    ],
+    [
+      '+44 20 7946 0123 / 24',
+      'GB',
+      [
+        ['+44 20 7946 0123', '+442079460123', true, null],
+        ['24', '+442079460124', true, null],
+      ],
+    ],
   ];
   for (const [raw, region, want] of cases) assert.deepEqual(rows(validateField(raw, region)), want, raw);
 });
@@ -108,10 +185,17 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
 test('bug 4: an RFC 3966 tel: URI with ;ext= is one number', () => {
   for (const raw of ['tel:+1-212-555-0100;ext=7', '+1-212-555-0100;ext=7']) {
     const rs = validateField(raw, 'US');
-    assert.deepEqual(rs.map((r) => [r.input, r.e164, r.valid, r.ext, r.error]), [['+1-212-555-0100;ext=7', '+12125550100', true, '7', null]], raw);
+    assert.deepEqual(
+      rs.map((r) => [r.input, r.e164, r.valid, r.ext, r.error]),
+      [['+1-212-555-0100;ext=7', '+12125550100', true, '7', null]],
+      raw,
+    );
   }
   // A plain `;` still separates numbers.
-  assert.deepEqual(validateField('+1 212 555 0100; +1 212 555 0101', 'US').map((r) => r.e164), ['+12125550100', '+12125550101']);
+  assert.deepEqual(
+    validateField('+1 212 555 0100; +1 212 555 0101', 'US').map((r) => r.e164),
+    ['+12125550100', '+12125550101'],
+  );
 });
 
 test('bug 5: at most 1,000 results per field, then one remainder row', () => {
@@ -120,7 +204,10 @@ test('bug 5: at most 1,000 results per field, then one remainder row', () => {
   assert.equal(rs.length, MAX_RESULTS_PER_FIELD + 1);
   assert.ok(rs.slice(0, MAX_RESULTS_PER_FIELD).every((r) => r.input === '\u33c2' && r.error === 'NOT_A_NUMBER'));
   const last = rs[MAX_RESULTS_PER_FIELD];
-  assert.deepEqual([last.input, last.valid, last.error, last.e164], ['\u33c2'.repeat(39000), false, 'NOT_A_NUMBER', null]);
+  assert.deepEqual(
+    [last.input, last.valid, last.error, last.e164],
+    ['\u33c2'.repeat(39000), false, 'NOT_A_NUMBER', null],
+  );
   assert.match(last.detail ?? '', /limited to 1000 results; this remainder holds 39000 more parts/);
 
   const commas = validateField('1,'.repeat(1500), 'US');

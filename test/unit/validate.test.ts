@@ -118,14 +118,24 @@ test('type classification is libphonenumber /max getType()', () => {
 });
 
 test('multiple numbers in one field', () => {
-  assert.deepEqual(e164s(validateField('+30 210 678 46 80/81/82', null)), ['+302106784680', '+302106784681', '+302106784682']);
+  assert.deepEqual(e164s(validateField('+30 210 678 46 80/81/82', null)), [
+    '+302106784680',
+    '+302106784681',
+    '+302106784682',
+  ]);
   assert.deepEqual(e164s(validateField('020574707 or 020561202', 'KE')), ['+25420574707', '+25420561202']);
-  assert.deepEqual(e164s(validateField('+44 20 7946 0123, +44 20 7946 0124', null)), ['+442079460123', '+442079460124']);
+  assert.deepEqual(e164s(validateField('+44 20 7946 0123, +44 20 7946 0124', null)), [
+    '+442079460123',
+    '+442079460124',
+  ]);
   assert.deepEqual(e164s(validateField('T: 030 1234567 / F: 030 1234568', 'DE')), ['+49301234567', '+49301234568']);
   assert.deepEqual(e164s(validateField('+33 1 23 45 67 89 / 90', null)), ['+33123456789', '+33123456790']);
   assert.deepEqual(e164s(validateField('0201234567 o 0207654321', 'KE')), ['+254201234567', '+254207654321']);
   const rs = validateField('+30 210 678 46 80/81/82', null);
-  assert.deepEqual(rs.map((r) => r.input), ['+30 210 678 46 80', '81', '82']);
+  assert.deepEqual(
+    rs.map((r) => r.input),
+    ['+30 210 678 46 80', '81', '82'],
+  );
 });
 
 test('single numbers containing / and spaces are not split', () => {
@@ -147,13 +157,22 @@ test('single numbers containing / and spaces are not split', () => {
 
 test('labels are stripped; leftover text gets its own NOT_A_NUMBER row', () => {
   assert.deepEqual(e164s(validateField('Tel.: 030 1234567', 'DE')), ['+49301234567']);
-  assert.deepEqual(e164s(validateField('Fax: 020 7946 0123 Tel: 020 7946 0124', 'UK')), ['+442079460123', '+442079460124']);
+  assert.deepEqual(e164s(validateField('Fax: 020 7946 0123 Tel: 020 7946 0124', 'UK')), [
+    '+442079460123',
+    '+442079460124',
+  ]);
   const rs = validateField('0722731396/BOX 19352KHN NAIROBI', 'KE');
   assert.equal(rs.length, 2);
   assert.equal(rs[0].e164, '+254722731396');
   assert.deepEqual([rs[1].input, rs[1].error, rs[1].e164], ['BOX 19352KHN NAIROBI', 'NOT_A_NUMBER', null]);
   const rs2 = validateField('+44 20 7946 0123 reception', null);
-  assert.deepEqual(rs2.map((r) => [r.input, r.valid, r.error]), [['+44 20 7946 0123', true, null], ['reception', false, 'NOT_A_NUMBER']]);
+  assert.deepEqual(
+    rs2.map((r) => [r.input, r.valid, r.error]),
+    [
+      ['+44 20 7946 0123', true, null],
+      ['reception', false, 'NOT_A_NUMBER'],
+    ],
+  );
 });
 
 test('Unicode digits, spaces and dashes; input kept as written', () => {
@@ -189,8 +208,14 @@ test('validateOne never splits', () => {
   assert.equal(validateOne('+44 20 7946 0123', null).e164, '+442079460123');
   assert.equal(validateOne('', 'GB').error, 'NOT_A_NUMBER');
   // An empty field still yields one row, so a validate job accounts for every input row.
-  assert.deepEqual(validateField('', 'GB').map((r) => [r.input, r.valid, r.error]), [['', false, 'NOT_A_NUMBER']]);
-  assert.deepEqual(validateField('  ', 'GB').map((r) => [r.input, r.valid, r.error]), [['  ', false, 'NOT_A_NUMBER']]);
+  assert.deepEqual(
+    validateField('', 'GB').map((r) => [r.input, r.valid, r.error]),
+    [['', false, 'NOT_A_NUMBER']],
+  );
+  assert.deepEqual(
+    validateField('  ', 'GB').map((r) => [r.input, r.valid, r.error]),
+    [['  ', false, 'NOT_A_NUMBER']],
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -203,17 +228,21 @@ test('property: never throws, e164 is + and digits, results are well-formed', ()
   const phoneChars = fc.constantFrom(...'0123456789+()-/ ,;.xX#extTel:or\u00a0\u2013\u0661\uff10'.split(''));
   const phoneish = fc.array(phoneChars, { maxLength: 40 }).map((a) => a.join(''));
   fc.assert(
-    fc.property(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), phoneish), region, (raw, r) => {
-      const rs = validateField(raw, r);
-      for (const x of rs) {
-        if (x.e164 !== null) assert.match(x.e164, E164);
-        if (x.valid) assert.equal(x.error, null);
-        assert.equal(typeof x.input, 'string');
-        assert.ok(raw.includes(x.input), `input ${JSON.stringify(x.input)} not a substring`);
-      }
-      const o = validateOne(raw, r);
-      if (o.e164 !== null) assert.match(o.e164, E164);
-    }),
+    fc.property(
+      fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), phoneish),
+      region,
+      (raw, r) => {
+        const rs = validateField(raw, r);
+        for (const x of rs) {
+          if (x.e164 !== null) assert.match(x.e164, E164);
+          if (x.valid) assert.equal(x.error, null);
+          assert.equal(typeof x.input, 'string');
+          assert.ok(raw.includes(x.input), `input ${JSON.stringify(x.input)} not a substring`);
+        }
+        const o = validateOne(raw, r);
+        if (o.e164 !== null) assert.match(o.e164, E164);
+      },
+    ),
     { numRuns: 3000 },
   );
 });

@@ -12,7 +12,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { temporalBinary } from '../../devstack/temporal.ts';
 import { workflowBundlePath } from '../../workflows/bundle.ts';
 import type { createActivities } from '../../workflows/activities.ts';
-import type { FinishBatchInput, FinishBatchResult, PhoneBatchWorkflowInput, PreparedBatch, ProcessSliceInput } from '../../workflows/shared.ts';
+import type {
+  FinishBatchInput,
+  FinishBatchResult,
+  PhoneBatchWorkflowInput,
+  PreparedBatch,
+  ProcessSliceInput,
+} from '../../workflows/shared.ts';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -21,7 +27,9 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 let env: TestWorkflowEnvironment;
 before(async () => {
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: temporalBinary() } } });
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: temporalBinary() } },
+  });
 });
 after(async () => env?.teardown());
 
@@ -74,7 +82,16 @@ async function run(activities: object, input: Partial<PhoneBatchWorkflowInput> =
     env.client.workflow.execute('phoneBatchWorkflow', {
       taskQueue,
       workflowId: `test-${batchId}`,
-      args: [{ batchId, project: 'p', spec: { generate: { region: 'GB', count: PLAN.total } }, chunksPerSlice: 2, parallelism: 2, ...input }],
+      args: [
+        {
+          batchId,
+          project: 'p',
+          spec: { generate: { region: 'GB', count: PLAN.total } },
+          chunksPerSlice: 2,
+          parallelism: 2,
+          ...input,
+        },
+      ],
     }),
   );
 }
@@ -87,13 +104,23 @@ describe('a batch never succeeds short (O9)', () => {
     assert.equal(result.processed, PLAN.total);
     // The first pass covers the plan; the repair re-runs exactly the lost ranges.
     const byStart = (a: [number, number], b: [number, number]) => a[0] - b[0];
-    assert.deepEqual(m.slices.slice(5).sort(byStart), [[3, 5], [5, 6], [9, 10]]);
-    assert.deepEqual(m.finishes.map((f) => f.status), ['succeeded', 'succeeded']);
+    assert.deepEqual(m.slices.slice(5).sort(byStart), [
+      [3, 5],
+      [5, 6],
+      [9, 10],
+    ]);
+    assert.deepEqual(
+      m.finishes.map((f) => f.status),
+      ['succeeded', 'succeeded'],
+    );
   });
 
   test('a ledger that stays short fails the batch instead of succeeding', async () => {
     const m = mockActivities({ lose: () => [7] });
-    const err = await run(m.activities).then(() => null, (e: unknown) => e);
+    const err = await run(m.activities).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError);
     assert.match(String((err.cause as Error)?.message), /^chunks 7 still missing from the ledger after 5 re-runs$/);
     assert.equal(m.finishes.at(-1)?.status, 'failed');
@@ -103,12 +130,19 @@ describe('a batch never succeeds short (O9)', () => {
   test('rows that disagree with the ledger fail the batch at once (no retry, no repair)', async () => {
     const m = mockActivities({
       finish: (input) => {
-        if (input.status === 'succeeded') throw ApplicationFailure.nonRetryable('stored rows disagree with the chunk ledger: test', 'LedgerMismatch');
+        if (input.status === 'succeeded')
+          throw ApplicationFailure.nonRetryable('stored rows disagree with the chunk ledger: test', 'LedgerMismatch');
       },
     });
-    const err = await run(m.activities).then(() => null, (e: unknown) => e);
+    const err = await run(m.activities).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof WorkflowFailedError);
     assert.equal((err.cause as ApplicationFailure).type, 'LedgerMismatch');
-    assert.deepEqual(m.finishes.map((f) => f.status), ['succeeded', 'failed']);
+    assert.deepEqual(
+      m.finishes.map((f) => f.status),
+      ['succeeded', 'failed'],
+    );
   });
 });
