@@ -21,7 +21,7 @@ RUN npm ci --omit=dev --no-audit \
 
 COPY bin ./bin
 COPY lib ./lib
-COPY spec ./spec
+COPY batches ./batches
 COPY core ./core
 COPY data ./data
 COPY db ./db

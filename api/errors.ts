@@ -4,7 +4,7 @@
  * names the offending field, `issues` lists each bad field when there are several.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { SpecError, type SpecIssue } from '../spec/batch-spec.ts';
+import { SpecError, type SpecIssue } from '../batches/spec.ts';
 
 export type ErrorCode =
   | 'invalid_request'

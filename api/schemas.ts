@@ -3,7 +3,7 @@
  * is spec/batch-spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../spec/batch-spec.ts';
+import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../batches/spec.ts';
 import { ErrorBodySchema } from './errors.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);

@@ -8,8 +8,8 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import '../spec/batch-spec.ts';
-import type { SpecIssue } from '../spec/batch-spec.ts';
+import '../batches/spec.ts';
+import type { SpecIssue } from '../batches/spec.ts';
 
 // TypeBox knows no formats until registered: spec/batch-spec.ts registers `uuid` (imported
 // above for that effect); timestamps here use `date-time`.

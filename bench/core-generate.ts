@@ -5,7 +5,7 @@
  */
 import { createGenerator } from '../core/generate.ts';
 import { classifyNational } from '../core/fastpath.ts';
-import type { GenerateSpec } from '../spec/batch-spec.ts';
+import type { GenerateSpec } from '../batches/spec.ts';
 
 const n = Number(process.argv[2] ?? 2_000_000);
 const specs: GenerateSpec[] = [

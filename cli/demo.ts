@@ -9,7 +9,7 @@ import { getPool } from '../db/pool.ts';
 import { startEmbeddedStack } from '../devstack/embedded.ts';
 import { loadInputs } from '../db/batches.ts';
 import { connectClient, startBatch } from '../workflows/client.ts';
-import type { BatchSpec } from '../spec/batch-spec.ts';
+import type { BatchSpec } from '../batches/spec.ts';
 import { csvRows } from './sources.ts';
 import { watchBatch } from './progress.ts';
 

@@ -1,5 +1,5 @@
 /** CLI errors: one clear line on stderr and a non-zero exit status. */
-import { SpecError } from '../spec/batch-spec.ts';
+import { SpecError } from '../batches/spec.ts';
 
 /** A user error: printed as `phonebatch: <message>`, exit status 2. */
 export class UsageError extends Error {

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NUMBER_TYPES } from '../core/types.ts';
 import { normalizeRegion } from '../core/normalize.ts';
-import { assertBatchSpec, type BatchSpec, type GenerateSpec } from '../spec/batch-spec.ts';
+import { assertBatchSpec, type BatchSpec, type GenerateSpec } from '../batches/spec.ts';
 import { loadConfig } from '../lib/config.ts';
 import { fail, UsageError } from './errors.ts';
 import { runCheck } from './check.ts';

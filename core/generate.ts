@@ -1,5 +1,5 @@
 /**
- * Bulk generation of unique, valid phone numbers from a {@link GenerateSpec}.
+ * Bulk generation of unique, valid phone numbers from a {@link GenerateRequest}.
  *
  * A batch is a keyed permutation (core/permutation.ts) of a densely indexed candidate space:
  *   seq ∈ [0, count) → candidate index perm(seq) ∈ [0, capacity) → NSN → E.164.
@@ -16,13 +16,12 @@
  *    libphonenumber does not consider valid are NOT emitted (capacity counts valid ones only),
  *    because every generated number must validate.
  */
-import type { GenerateSpec } from '../spec/batch-spec.ts';
 import { compileRegion, type RegionClassifier } from './fastpath.ts';
 import { fictionalRegions, fictionalSet, hasFictionalRange } from './fictional.ts';
 import { getRegionPlan, isKnownRegion, regionsForCallingCode } from './metadata.ts';
 import { createPermutation, hash32, type Permutation } from './permutation.ts';
 import { NumberSpace, regionAutomaton } from './regex-automaton.ts';
-import type { GeneratedNumber, NumberType, Region } from './types.ts';
+import type { GeneratedNumber, GenerateRequest, NumberType, Region } from './types.ts';
 
 /** A spec that cannot be honoured: `field` is the spec path (e.g. `generate.count`), `reason` why. */
 export class GenerateSpecError extends Error {
@@ -42,7 +41,7 @@ export type FillCallback = (seq: number, e164: string, type: NumberType | null) 
 export interface Generator {
   /** How many distinct numbers the spec's candidate space holds (≥ spec.count). */
   readonly capacity: number;
-  readonly spec: GenerateSpec;
+  readonly spec: GenerateRequest;
   /** spec.count */
   readonly count: number;
   readonly region: Region;
@@ -88,7 +87,7 @@ function cached(key: string, make: () => Space): Space {
  * The seed used when the spec has none: a hash of the spec without `seed` and `count`, so the
  * same spec gives the same numbers, and a bigger count extends a smaller one (same prefix of seqs).
  */
-export function defaultSeed(spec: GenerateSpec): string {
+export function defaultSeed(spec: GenerateRequest): string {
   const canon = JSON.stringify([
     spec.region,
     spec.mode ?? 'fictional',
@@ -120,7 +119,7 @@ function ellipsis(items: string[], max = 3): string {
   return items.slice(0, max).join(', ') + (items.length > max ? ' …' : '');
 }
 
-function fictionalSpace(spec: GenerateSpec): Space {
+function fictionalSpace(spec: GenerateRequest): Space {
   const { numberType, areaCodes } = spec;
   const region = spec.region as Region;
   if (!hasFictionalRange(region)) {
@@ -200,7 +199,7 @@ function automatonSpace(
   return { capacity: space.count, nsnAt: (i) => space.unrank(i), description: desc };
 }
 
-function rangePrefix(spec: GenerateSpec, cc: string): string {
+function rangePrefix(spec: GenerateRequest, cc: string): string {
   const region = spec.region as Region;
   const raw = spec.prefix ?? '';
   const digits = raw.replace(/[^0-9]/g, '');
@@ -236,7 +235,7 @@ function rangePrefix(spec: GenerateSpec, cc: string): string {
 }
 
 /**
- * Builds the generator for `spec` (assumed schema-valid, see spec/batch-spec.ts).
+ * Builds the generator for `spec` (assumed schema-valid, see batches/spec.ts).
  *  - mode default 'fictional'; numberType absent = any valid type (each number is reported with
  *    its libphonenumber type); seed absent = {@link defaultSeed}.
  *  - areaCodes: leading digits of the NSN (NANP: NPA) in random and fictional mode.
@@ -246,7 +245,7 @@ function rangePrefix(spec: GenerateSpec, cc: string): string {
  *   no valid number, `generate.mode` for fictional mode without a published range,
  *   `generate.region` for an unknown region.
  */
-export function createGenerator(spec: GenerateSpec): Generator {
+export function createGenerator(spec: GenerateRequest): Generator {
   const region = spec.region as Region;
   if (!isKnownRegion(region)) throw new GenerateSpecError('generate.region', `unknown region "${spec.region}"`);
   const mode = spec.mode ?? 'fictional';

@@ -24,6 +24,26 @@ export const NUMBER_TYPES: readonly NumberType[] = [
 
 export type Region = CountryCode;
 
+/** How numbers are chosen: see batches/spec.ts GenerateModeSchema for what each mode means. */
+export type GenerateMode = 'fictional' | 'random' | 'range';
+
+/**
+ * What to generate, as the core reads it. The batch spec's `generate` block (batches/spec.ts)
+ * has exactly this shape; that file checks so at compile time.
+ */
+export interface GenerateRequest {
+  /** ISO 3166-1 alpha-2, upper case. */
+  region: string;
+  mode?: GenerateMode;
+  count: number;
+  numberType?: NumberType;
+  /** Leading digits of the national significant number (NANP: NPA area codes). */
+  areaCodes?: string[];
+  /** range mode: the owned block as an E.164 prefix. */
+  prefix?: string;
+  seed?: string;
+}
+
 /**
  * Why a number is not valid. The first four are libphonenumber's parse errors
  * (`parsePhoneNumberWithError`); `TOO_SHORT`/`TOO_LONG`/`INVALID_LENGTH` also come from

@@ -4,7 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { BatchSpec } from '../spec/batch-spec.ts';
+import type { BatchSpec } from '../batches/spec.ts';
 import { copyText, storedCounts } from './chunks.ts';
 import { withTransaction } from './pool.ts';
 

@@ -4,7 +4,7 @@
  * (spec/batch-spec.ts). Pure: no I/O.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { BatchSpec, GenerateSpec } from '../spec/batch-spec.ts';
+import type { BatchSpec, GenerateSpec } from '../batches/spec.ts';
 
 export const GROUP = 'phonebatch.io';
 export const VERSION = 'v1alpha1';

@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema, REGIONS } from '../spec/batch-spec.ts';
+import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema, REGIONS } from '../batches/spec.ts';
 import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './api.ts';
 import { regionsForCallingCode } from '../core/metadata.ts';
 

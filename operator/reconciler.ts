@@ -21,7 +21,7 @@ import {
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { SpecError, MAX_INLINE_NUMBERS, checkBatchSpec } from '../spec/batch-spec.ts';
+import { SpecError, MAX_INLINE_NUMBERS, checkBatchSpec } from '../batches/spec.ts';
 import { startBatch, cancelBatch, queryProgress } from '../workflows/client.ts';
 import { workflowIdFor } from '../workflows/shared.ts';
 import { getBatch } from '../db/batches.ts';

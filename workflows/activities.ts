@@ -7,7 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { assertBatchSpec, SpecError, type BatchSpec } from '../spec/batch-spec.ts';
+import { assertBatchSpec, SpecError, type BatchSpec } from '../batches/spec.ts';
 import {
   createBatch,
   copyInputsFromBatch,

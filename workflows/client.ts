@@ -5,7 +5,7 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { assertBatchSpec, type BatchSpec } from '../spec/batch-spec.ts';
+import { assertBatchSpec, type BatchSpec } from '../batches/spec.ts';
 import { createBatch, deleteBatchRows, loadInputs } from '../db/batches.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import type { Config } from '../lib/config.ts';

@@ -4,7 +4,7 @@
  * from elsewhere.
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { BatchSpec } from '../spec/batch-spec.ts';
+import type { BatchSpec } from '../batches/spec.ts';
 
 /** Default task queue the workers poll. */
 export const DEFAULT_TASK_QUEUE = 'phonebatch';

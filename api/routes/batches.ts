@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { assertBatchSpec, REGIONS, type BatchSpec, type SpecIssue } from '../../spec/batch-spec.ts';
+import { assertBatchSpec, REGIONS, type BatchSpec, type SpecIssue } from '../../batches/spec.ts';
 import { startBatch } from '../../workflows/client.ts';
 import type { BatchProgress } from '../../workflows/shared.ts';
 import type { Config } from '../../lib/config.ts';

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { validateField } from '../../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
-import { REGIONS } from '../../spec/batch-spec.ts';
+import { REGIONS } from '../../batches/spec.ts';
 import { errors } from '../errors.ts';
 import { ErrorResponses, Security, ValidateBody, ValidateResponse } from '../schemas.ts';
 

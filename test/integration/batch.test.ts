@@ -12,7 +12,7 @@ import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
 import { startStack, eventually, ROOT, type Stack, type WorkerProcess } from '../support/stack.ts';
 import { startBatch, queryProgress, waitForBatch, cancelBatch } from '../../workflows/client.ts';
 import { getBatch } from '../../db/batches.ts';
-import { SpecError, type BatchSpec } from '../../spec/batch-spec.ts';
+import { SpecError, type BatchSpec } from '../../batches/spec.ts';
 
 let stack: Stack;
 let worker: WorkerProcess;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { crdYaml, CRD_PATHS } from '../../operator/crd-gen.ts';
-import { checkBatchSpec } from '../../spec/batch-spec.ts';
+import { checkBatchSpec } from '../../batches/spec.ts';
 import { toBatchSpec, type PhoneBatchSpec } from '../../operator/api.ts';
 import { startKube, apply, type KubeCluster } from '../support/kube.ts';
 import { ROOT } from '../support/stack.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { createGenerator, GenerateSpecError, type Generator } from '../../core/generate.ts';
-import type { GenerateSpec } from '../../spec/batch-spec.ts';
+import type { GenerateSpec } from '../../batches/spec.ts';
 import type { GeneratedNumber } from '../../core/types.ts';
 
 /** Slow oracle: the E.164 parses back to itself, is valid, and belongs to the region. */

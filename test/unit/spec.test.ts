@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBatchSpec, assertBatchSpec, SpecError } from '../../spec/batch-spec.ts';
+import { checkBatchSpec, assertBatchSpec, SpecError } from '../../batches/spec.ts';
 
 const fields = (spec: unknown) => checkBatchSpec(spec).map((i) => i.field);
 

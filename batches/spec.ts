@@ -6,7 +6,7 @@
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { getCountries } from 'libphonenumber-js/max';
-import { NUMBER_TYPES } from '../core/types.ts';
+import { NUMBER_TYPES, type GenerateRequest } from '../core/types.ts';
 import { createGenerator, GenerateSpecError } from '../core/generate.ts';
 
 // TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
@@ -105,6 +105,10 @@ export const BatchSpecSchema = Type.Object(
 
 export type GenerateMode = Static<typeof GenerateModeSchema>;
 export type GenerateSpec = Static<typeof GenerateSpecSchema>;
+// The core reads a generate block as its own GenerateRequest: the two must stay one shape.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const generateShapeMatchesCore: Same<GenerateSpec, GenerateRequest> = true;
+void generateShapeMatchesCore;
 export type ValidateSpec = Static<typeof ValidateSpecSchema>;
 export type ValidateSource = Static<typeof ValidateSourceSchema>;
 export type BatchSpec = Static<typeof BatchSpecSchema>;
