@@ -11,9 +11,8 @@
  * header, not its value.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type pg from 'pg';
 import { createHash } from 'node:crypto';
-import { lookupToken, type TokenIdentity } from '../db/tokens.ts';
+import type { Projects, TokenIdentity } from '../batches/projects.ts';
 import { errors } from './errors.ts';
 
 export const WS_PROTOCOL = 'phonebatch.v1';
@@ -65,7 +64,7 @@ export function selectProtocol(protocols: Set<string>): string | false {
 export class TokenResolver {
   private cache = new Map<string, { id: TokenIdentity | null; until: number }>();
   constructor(
-    private pool: pg.Pool,
+    private projects: Projects,
     private ttlMs = 30_000,
     private negativeTtlMs = 5_000,
     private maxEntries = 10_000,
@@ -76,7 +75,7 @@ export class TokenResolver {
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.id;
-    const id = await lookupToken(this.pool, token);
+    const id = await this.projects.resolveToken(token);
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(key, { id, until: now + (id ? this.ttlMs : this.negativeTtlMs) });
     return id;

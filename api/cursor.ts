@@ -1,5 +1,5 @@
 /** Opaque keyset cursors: base64url JSON. Anything this API did not issue is `invalid_cursor` (400). */
-import type { BatchCursor } from '../db/api-queries.ts';
+import type { BatchCursor } from '../batches/service.ts';
 import { errors } from './errors.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,7 +4,7 @@
  * names the offending field, `issues` lists each bad field when there are several.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { SpecError, type SpecIssue } from '../batches/spec.ts';
+import { BatchError, SpecError, type SpecIssue } from '../batches/errors.ts';
 
 export type ErrorCode =
   | 'invalid_request'
@@ -45,9 +45,6 @@ export const errors = {
       'unauthorized',
       'authorization: missing, malformed, unknown or revoked API token (use "Authorization: Bearer <token>", or the WebSocket subprotocol "phonebatch.token.<token>")',
     ),
-  batchNotFound: (id: string) => new ApiError(404, 'not_found', `id: no batch ${id} in this project`),
-  notRunning: (id: string, status: string) =>
-    new ApiError(409, 'batch_not_running', `id: batch ${id} is already ${status}`),
   payloadTooLarge: (limit: number) =>
     new ApiError(413, 'payload_too_large', `body: larger than the ${limit}-byte limit`),
   unsupportedMediaType: (type: string) =>
@@ -72,8 +69,32 @@ export interface ErrorBody {
   issues?: SpecIssue[];
 }
 
+/** HTTP status of each batch-service error (batches/errors.ts). */
+const BATCH_ERROR_STATUS: Record<BatchError['code'], number> = {
+  invalid_spec: 400,
+  invalid_project: 400,
+  batch_ref_not_found: 404,
+  not_found: 404,
+  batch_not_running: 409,
+  unavailable: 503,
+};
+
+/** API code of each batch-service error: the service's own, except a missing batchRef is a `not_found`. */
+const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
+  invalid_spec: 'invalid_spec',
+  invalid_project: 'invalid_request',
+  batch_ref_not_found: 'not_found',
+  not_found: 'not_found',
+  batch_not_running: 'batch_not_running',
+  unavailable: 'unavailable',
+};
+
 /** Maps any error to the API's error body; unknown errors are 500 (and logged by the caller). */
 export function toErrorBody(err: unknown): ErrorBody {
+  if (err instanceof SpecError) return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+  if (err instanceof BatchError) {
+    return { code: BATCH_ERROR_CODE[err.code], message: err.message, statusCode: BATCH_ERROR_STATUS[err.code] };
+  }
   if (err instanceof ApiError)
     return {
       code: err.code,
@@ -81,8 +102,6 @@ export function toErrorBody(err: unknown): ErrorBody {
       statusCode: err.statusCode,
       ...(err.issues ? { issues: err.issues } : {}),
     };
-  if (err instanceof SpecError)
-    return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
   const e = err as FastifyError & { issues?: SpecIssue[]; validationContext?: string };
   // Schema validation (api/validation.ts attaches field-named issues).
   if (Array.isArray(e?.issues) && e.validationContext) {

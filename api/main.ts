@@ -6,8 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
-import { getPool, closePools } from '../db/pool.ts';
-import { connectClient } from '../workflows/client.ts';
+import { closeAllPools, openBatchService } from '../batches/service.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
 import { buildServer, type ApiServer } from './server.ts';
 
@@ -18,12 +17,14 @@ export interface RunningApi extends ApiServer {
   stop(): Promise<void>;
 }
 
-/** Connects to PostgreSQL and Temporal, builds the server and listens. */
+/**
+ * Builds the server over a batch service for `config` and listens. PostgreSQL and Temporal are
+ * connected on first use; /readyz says whether they answer.
+ */
 export async function startApi(config: Config = loadConfig(), options: Partial<ApiOptions> = {}): Promise<RunningApi> {
   const opts = { ...loadApiOptions(), ...options };
-  const pool = getPool(config.databaseUrl, 16);
-  const temporal = await connectClient(config);
-  const server = await buildServer({ pool, temporal, config, options: opts });
+  const { service, projects, temporal } = openBatchService(config, { poolSize: 16 });
+  const server = await buildServer({ service, projects, options: opts });
   await server.app.listen({ host: opts.host, port: opts.port });
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
@@ -46,7 +47,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.env.PHONEBATCH_API_PRINT_PORT) process.stdout.write(`PHONEBATCH_API_PORT=${api.port}\n`);
   const shutdown = async () => {
     await api.stop();
-    await closePools();
+    await closeAllPools();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown());

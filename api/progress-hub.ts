@@ -10,32 +10,18 @@
  * Which batches are unfinished comes from a listing of the batches table (one indexed query
  * per replica per `listIntervalMs`); progress itself only ever comes from the workflows. A
  * batch started through this replica is followed at once ({@link ProgressHub.track}).
- * Completion is reported from the batch row, written by the workflow's final activity before
- * the workflow reports a terminal phase, so `task_completed` counts equal the database's.
+ * Completion is reported from the batch's state once its row is final (written by the
+ * workflow's last activity before the workflow reports a terminal phase), so `task_completed`
+ * counts equal the database's. Every view is toTaskView of a BatchState (api/views.ts).
  */
-import type pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BatchProgress } from '../workflows/shared.ts';
-import { getBatch, type BatchRow } from '../db/batches.ts';
-import { activeBatches, getProjectBatch } from '../db/api-queries.ts';
+import { batchState, isTerminal, type BatchRecord, type BatchState } from '../batches/state.ts';
+import type { ReadOptions } from '../batches/service.ts';
+import { toTaskView, type TaskView } from './views.ts';
 import type { ApiMetrics } from './metrics.ts';
 
-/** A task as WebSocket clients see it (the shape of `active_tasks` entries). */
-export interface TaskView {
-  task_id: string;
-  operation: string;
-  status: string;
-  /** Percent done, 0–100, one decimal. */
-  progress: number;
-  current_step: string;
-  processed_items: number;
-  total_items: number;
-  valid_items: number;
-  invalid_items: number;
-  created_at: string;
-  error?: string | null;
-  finished_at?: string | null;
-}
+export type { TaskView };
 
 export type HubMessage =
   | ({ type: 'task_progress'; timestamp: string } & TaskView)
@@ -44,10 +30,18 @@ export type HubMessage =
 /** Receives each message for the subscriber's project; `json` is the message serialised once. */
 export type HubListener = (msg: HubMessage, json: string) => void;
 
-export interface ProgressHubDeps {
-  pool: pg.Pool;
+/** Where the hub learns about batches: the batch service (batches/service.ts), or a fake in tests. */
+export interface ProgressSource {
+  /** Unfinished batches of the projects, as stored. */
+  active(projects: string[]): Promise<BatchRecord[]>;
+  /** A batch's state, or null if it is not in the project. */
+  find(project: string, id: string, opts?: ReadOptions): Promise<BatchState | null>;
   /** The workflow's progress query, with a deadline in ms; rejects if there is no workflow or no answer. */
-  queryProgress: (batchId: string, deadlineMs: number) => Promise<BatchProgress>;
+  live(id: string, deadlineMs: number): Promise<BatchProgress>;
+}
+
+export interface ProgressHubDeps {
+  source: ProgressSource;
   /** Queries per active batch per second (default 4). */
   hz?: number;
   listIntervalMs?: number;
@@ -57,61 +51,13 @@ export interface ProgressHubDeps {
   log?: FastifyBaseLogger;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
 interface Followed {
-  id: string;
-  project: string;
-  operation: string;
-  createdAt: Date;
+  row: BatchRecord;
   last?: BatchProgress;
   lastAt?: number;
   lastKey?: string;
   inFlight: boolean;
   misses: number;
-}
-
-export function percent(processed: number, total: number): number {
-  if (!(total > 0)) return 0;
-  return Math.max(0, Math.min(100, Math.floor((processed * 1000) / total) / 10));
-}
-
-/** Status a client sees for a workflow phase: the batch statuses, `running` while it works. */
-function statusOfPhase(phase: BatchProgress['phase']): string {
-  return TERMINAL.has(phase) ? phase : 'running';
-}
-
-export function viewFromProgress(b: { id: string; operation: string; createdAt: Date }, p: BatchProgress): TaskView {
-  return {
-    task_id: b.id,
-    operation: b.operation,
-    status: statusOfPhase(p.phase),
-    progress: p.phase === 'succeeded' ? 100 : percent(p.processed, p.total),
-    current_step: p.phase,
-    processed_items: p.processed,
-    total_items: p.total,
-    valid_items: p.valid,
-    invalid_items: p.invalid,
-    created_at: b.createdAt.toISOString(),
-  };
-}
-
-export function viewFromRow(r: BatchRow): TaskView {
-  const total = r.total ?? 0;
-  return {
-    task_id: r.id,
-    operation: r.operation,
-    status: r.status,
-    progress: r.status === 'succeeded' ? 100 : percent(r.processed, total),
-    current_step: r.status === 'pending' ? 'pending' : r.status === 'running' ? 'running' : r.status,
-    processed_items: r.processed,
-    total_items: total,
-    valid_items: r.valid,
-    invalid_items: r.invalid,
-    created_at: r.createdAt.toISOString(),
-    error: r.error,
-    finished_at: r.finishedAt ? r.finishedAt.toISOString() : null,
-  };
 }
 
 export class ProgressHub {
@@ -165,49 +111,37 @@ export class ProgressHub {
     return n;
   }
 
-  /** Follows a batch started through this replica right away (no wait for the next listing). */
-  track(b: { id: string; project: string; operation: string; createdAt?: Date }): void {
-    if (this.followed.has(b.id) || this.done.has(b.id)) return;
-    this.followed.set(b.id, {
-      id: b.id,
-      project: b.project,
-      operation: b.operation,
-      createdAt: b.createdAt ?? new Date(),
-      inFlight: false,
-      misses: 0,
-    });
+  /**
+   * Follows a batch started through this replica at the next tick (≤ 1/hz s), without waiting
+   * for the next listing: the listing runs at once, and a new batch is in it.
+   */
+  track(): void {
+    this.lastList = 0;
   }
 
-  /** The project's unfinished batches with their live progress (for `active_tasks`). */
+  /** The project's unfinished batches with their live progress (for `active_tasks`), at most 500. */
   async activeTasks(project: string): Promise<TaskView[]> {
-    const rows = (await activeBatches(this.deps.pool, [project])).slice(0, 500);
+    const rows = (await this.deps.source.active([project])).slice(0, 500);
     const views = await Promise.all(
-      rows.map(async (b) => {
-        const f = this.followed.get(b.id);
-        if (f?.last && f.lastAt && Date.now() - f.lastAt < 2 * this.intervalMs) return viewFromProgress(b, f.last);
+      rows.map(async (row) => {
+        const f = this.followed.get(row.id);
+        if (f?.last && f.lastAt && Date.now() - f.lastAt < 2 * this.intervalMs) return batchState(row, { progress: f.last });
         try {
           // Short deadline: a greeting must not wait on a workflow no worker is running.
-          return viewFromProgress(b, await this.deps.queryProgress(b.id, 500));
+          return batchState(row, { progress: await this.deps.source.live(row.id, 500) });
         } catch {
-          // No workflow yet (just created) or Temporal slow: report what the row says.
-          const row = await getBatch(this.deps.pool, b.id);
-          return row ? viewFromRow(row) : null;
+          // No workflow yet (just created) or no worker answering: what the ledger holds.
+          return this.deps.source.find(project, row.id, { live: false });
         }
       }),
     );
-    return views.filter((v): v is TaskView => v !== null && !TERMINAL.has(v.status));
+    return views.filter((v): v is BatchState => v !== null && !isTerminal(v.status)).map(toTaskView);
   }
 
   /** One batch's current view, or null if it is not in `project`. */
   async taskStatus(project: string, id: string): Promise<TaskView | null> {
-    const row = await getProjectBatch(this.deps.pool, project, id);
-    if (!row) return null;
-    if (TERMINAL.has(row.status)) return viewFromRow(row);
-    try {
-      return viewFromProgress(row, await this.deps.queryProgress(id, 1000));
-    } catch {
-      return viewFromRow(row);
-    }
+    const state = await this.deps.source.find(project, id);
+    return state ? toTaskView(state) : null;
   }
 
   /** Runs a tick, then the next one `intervalMs` after this one started (no overlap). */
@@ -236,8 +170,8 @@ export class ProgressHub {
       await this.listing;
     }
     for (const f of this.followed.values()) {
-      if (!this.subs.has(f.project)) {
-        this.followed.delete(f.id);
+      if (!this.subs.has(f.row.project)) {
+        this.followed.delete(f.row.id);
         continue;
       }
       if (f.inFlight || this.inFlight >= this.maxConcurrent) continue;
@@ -253,70 +187,68 @@ export class ProgressHub {
 
   private async refreshList(): Promise<void> {
     const projects = [...this.subs.keys()];
-    const rows = await activeBatches(this.deps.pool, projects);
+    const rows = await this.deps.source.active(projects);
     const listed = new Set<string>();
     for (const r of rows) {
       listed.add(r.id);
-      if (!this.followed.has(r.id) && !this.done.has(r.id)) {
-        this.followed.set(r.id, {
-          id: r.id,
-          project: r.project,
-          operation: r.operation,
-          createdAt: r.createdAt,
-          inFlight: false,
-          misses: 0,
-        });
+      const f = this.followed.get(r.id);
+      if (f) f.row = r;
+      else if (!this.done.has(r.id)) {
+        this.followed.set(r.id, { row: r, inFlight: false, misses: 0 });
       }
     }
     // Followed but no longer unfinished in the table: it ended between two queries.
-    for (const f of this.followed.values()) if (!listed.has(f.id)) void this.finalize(f);
+    for (const f of this.followed.values()) if (!listed.has(f.row.id)) void this.finalize(f);
   }
 
   private async poll(f: Followed): Promise<void> {
     let p: BatchProgress;
     try {
-      p = await this.deps.queryProgress(f.id, 2000);
+      p = await this.deps.source.live(f.row.id, 2000);
       this.deps.metrics?.progressQueries.inc({ result: 'ok' });
     } catch {
       this.deps.metrics?.progressQueries.inc({ result: 'error' });
       // No workflow yet (pending), or Temporal unreachable: try again next tick. After ~10 s of
-      // misses, let the batch row decide whether it is over.
+      // misses, let the batch's state decide whether it is over (e.g. terminated from outside).
       if (++f.misses % Math.max(1, Math.round(10_000 / this.intervalMs)) === 0) await this.finalize(f);
       return;
     }
     f.misses = 0;
     f.last = p;
     f.lastAt = Date.now();
-    if (TERMINAL.has(p.phase)) {
+    if (isTerminal(p.phase)) {
       await this.finalize(f, p);
       return;
     }
     const key = `${p.phase}|${p.total}|${p.processed}|${p.valid}|${p.invalid}`;
-    if (key === f.lastKey || !this.followed.has(f.id)) return;
+    if (key === f.lastKey || !this.followed.has(f.row.id)) return;
     f.lastKey = key;
-    this.emit(f.project, { type: 'task_progress', ...viewFromProgress(f, p), timestamp: new Date().toISOString() });
+    const view = toTaskView(batchState(f.row, { progress: p }));
+    this.emit(f.row.project, { type: 'task_progress', ...view, timestamp: new Date().toISOString() });
   }
 
   /**
-   * Reports completion once, from the batch row (final status and stored counts). If the row
-   * is not terminal yet and the workflow did not say so either, the batch stays followed.
+   * Reports completion once, from the batch's state (final status and stored counts). While
+   * the state is unfinished and the workflow did not say it ended, the batch stays followed; a
+   * batch that no longer exists is dropped without a message.
    */
   private async finalize(f: Followed, wf?: BatchProgress): Promise<void> {
-    if (this.finalizing.has(f.id) || this.done.has(f.id)) return;
-    this.finalizing.add(f.id);
+    const { id, project } = f.row;
+    if (this.finalizing.has(id) || this.done.has(id)) return;
+    this.finalizing.add(id);
     try {
-      const row = await getBatch(this.deps.pool, f.id);
+      const state = await this.deps.source.find(project, id);
       let view: TaskView | null = null;
-      if (row && TERMINAL.has(row.status)) view = viewFromRow(row);
-      else if (wf && TERMINAL.has(wf.phase)) view = viewFromProgress(f, wf);
-      else if (row) return; // still pending or running
-      this.followed.delete(f.id);
-      this.done.set(f.id, Date.now() + 10 * 60_000);
-      if (view) this.emit(f.project, { type: 'task_completed', ...view, timestamp: new Date().toISOString() });
+      if (state && isTerminal(state.status)) view = toTaskView(state);
+      else if (wf && isTerminal(wf.phase)) view = toTaskView(batchState(f.row, { progress: wf }));
+      else if (state) return; // still pending or running
+      this.followed.delete(id);
+      this.done.set(id, Date.now() + 10 * 60_000);
+      if (view) this.emit(project, { type: 'task_completed', ...view, timestamp: new Date().toISOString() });
     } catch (err) {
-      this.deps.log?.warn({ err, batchId: f.id }, 'progress hub could not read a finished batch');
+      this.deps.log?.warn({ err, batchId: id }, 'progress hub could not read a finished batch');
     } finally {
-      this.finalizing.delete(f.id);
+      this.finalizing.delete(id);
     }
   }
 

@@ -1,15 +1,14 @@
 /**
  * The API server: REST under /api/v1, WebSockets under /ws, health, metrics and OpenAPI, on one
- * fastify instance. `buildServer` takes its dependencies (pool, Temporal client) so tests run
- * the real thing against their own stack; api/main.ts wires the production process.
+ * fastify instance. `buildServer` takes its dependencies (the batch service and projects) so
+ * tests run the real thing against their own stack; api/main.ts wires the production process.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
-import type pg from 'pg';
-import type { Client } from '@temporalio/client';
-import type { Config } from '../lib/config.ts';
+import type { BatchService } from '../batches/service.ts';
+import type { Projects } from '../batches/projects.ts';
 import { logger as defaultLogger } from '../lib/logger.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
@@ -18,7 +17,6 @@ import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
 import { createMetrics, type ApiMetrics } from './metrics.ts';
 import { ProgressHub } from './progress-hub.ts';
-import { progressWithDeadline } from './batch-service.ts';
 import { registerWebSockets } from './ws.ts';
 import { registerBatchRoutes, UPLOAD_TYPES } from './routes/batches.ts';
 import { registerNumberRoutes } from './routes/numbers.ts';
@@ -26,9 +24,8 @@ import { registerValidateRoute } from './routes/validate.ts';
 import { registerOpsRoutes } from './routes/ops.ts';
 
 export interface ServerDeps {
-  pool: pg.Pool;
-  temporal: Client;
-  config: Config;
+  service: BatchService;
+  projects: Projects;
   options?: Partial<ApiOptions>;
   logger?: FastifyBaseLogger;
 }
@@ -50,10 +47,9 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
     // no Authorization or Sec-WebSocket-Protocol token.
   });
   const metrics = createMetrics();
-  const tokens = new TokenResolver(deps.pool);
+  const tokens = new TokenResolver(deps.projects);
   const hub = new ProgressHub({
-    pool: deps.pool,
-    queryProgress: (id, ms) => progressWithDeadline(deps.temporal, id, ms),
+    source: deps.service,
     hz: options.progressHz,
     metrics,
     log: app.log,
@@ -113,12 +109,12 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
 
-  const svc = { pool: deps.pool, temporal: deps.temporal };
-  registerOpsRoutes(app, { ...svc, metrics });
-  registerBatchRoutes(app, { ...svc, config: deps.config, options, hub });
-  registerNumberRoutes(app, svc);
+  const { service } = deps;
+  registerOpsRoutes(app, { service, metrics });
+  registerBatchRoutes(app, { service, options, hub });
+  registerNumberRoutes(app, { service });
   registerValidateRoute(app);
-  registerWebSockets(app, { ...svc, hub, metrics });
+  registerWebSockets(app, { service, hub, metrics });
 
   app.addHook('onReady', async () => hub.start());
   app.addHook('onClose', async () => hub.stop());

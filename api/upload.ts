@@ -7,7 +7,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { CsvError } from 'csv-parse';
 import { csvInputRows, CsvInputError, MAX_RECORD_BYTES } from '../lib/csv-input.ts';
-import type { InputRow } from '../db/batches.ts';
+import type { InputRow } from '../batches/spec.ts';
 import { ApiError, errors } from './errors.ts';
 
 export type UploadFormat = 'csv' | 'ndjson';

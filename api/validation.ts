@@ -9,7 +9,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import '../batches/spec.ts';
-import type { SpecIssue } from '../batches/spec.ts';
+import type { SpecIssue } from '../batches/errors.ts';
 
 // TypeBox knows no formats until registered: spec/batch-spec.ts registers `uuid` (imported
 // above for that effect); timestamps here use `date-time`.

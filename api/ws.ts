@@ -17,9 +17,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { ApiError } from './errors.ts';
+import type { BatchService } from '../batches/service.ts';
+import { ApiError, toErrorBody } from './errors.ts';
 import { normalizeUuid } from './validation.ts';
-import { cancelProjectBatch, type BatchServiceDeps } from './batch-service.ts';
 import type { ProgressHub } from './progress-hub.ts';
 import type { ApiMetrics } from './metrics.ts';
 
@@ -41,7 +41,8 @@ const PENDING_OVERHEAD = 64;
 const POLICY_CLOSE_GRACE_MS = 5_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export interface WsDeps extends BatchServiceDeps {
+export interface WsDeps {
+  service: BatchService;
   hub: ProgressHub;
   metrics: ApiMetrics;
 }
@@ -74,12 +75,11 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
   const reply = (msg: { type: string } & Record<string, unknown>) => send(msg.type, JSON.stringify(msg));
   let chain: Promise<void> = Promise.resolve();
   const enqueue = (fn: () => Promise<void> | void) => {
-    chain = chain.then(fn).catch((err) => {
-      if (err instanceof ApiError) reply({ type: 'error', code: err.code, message: err.message });
-      else {
-        req.log.warn({ err }, 'websocket handler failed');
-        reply({ type: 'error', code: 'internal', message: 'internal error' });
-      }
+    chain = chain.then(fn).catch((err: unknown) => {
+      // The same codes and messages as REST (api/errors.ts).
+      const body = toErrorBody(err);
+      if (body.statusCode >= 500 && body.code === 'internal') req.log.warn({ err }, 'websocket handler failed');
+      reply({ type: 'error', code: body.code, message: body.message });
     });
   };
 
@@ -176,7 +176,7 @@ async function handleMessage(
     }
     case 'cancel_task': {
       const id = taskId();
-      await cancelProjectBatch(deps, project, id);
+      await deps.service.cancel(project, id);
       reply({ type: 'task_cancel_requested', task_id: id, timestamp: new Date().toISOString() });
       return;
     }

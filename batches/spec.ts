@@ -8,6 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { getCountries } from 'libphonenumber-js/max';
 import { NUMBER_TYPES, type GenerateRequest } from '../core/types.ts';
 import { createGenerator, GenerateSpecError } from '../core/generate.ts';
+import { SpecError, type SpecIssue } from './errors.ts';
 
 // TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -75,22 +76,27 @@ export const GenerateSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Where a validate batch's numbers come from, when they are part of the spec. A file (CSV,
+ * NDJSON, a ConfigMap) is not: its rows are passed to the batch service beside the spec
+ * (batches/service.ts `submit`), and the spec then has no source.
+ */
 export const ValidateSourceSchema = Type.Union([
   Type.Object(
     { inline: Type.Array(Type.String({ maxLength: 1024 }), { minItems: 1, maxItems: MAX_INLINE_NUMBERS }) },
     { additionalProperties: false },
   ),
   Type.Object({ batchRef: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
-  Type.Object(
-    { upload: Type.Object({ rows: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }) },
-    { additionalProperties: false },
-  ),
 ]);
 
 export const ValidateSpecSchema = Type.Object(
   {
     defaultRegion: Type.Optional(RegionSchema),
-    source: ValidateSourceSchema,
+    source: Type.Optional(
+      Type.Union(ValidateSourceSchema.anyOf, {
+        description: 'Required, unless the numbers are uploaded as a file (the spec then has no source).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -113,28 +119,27 @@ export type ValidateSpec = Static<typeof ValidateSpecSchema>;
 export type ValidateSource = Static<typeof ValidateSourceSchema>;
 export type BatchSpec = Static<typeof BatchSpecSchema>;
 
-/** One problem with a spec: the JSON path of the field and why it is wrong. */
-export interface SpecIssue {
-  field: string;
-  reason: string;
+/** One raw input row of a validate batch: what an upload (CSV, NDJSON, ConfigMap) turns into. */
+export interface InputRow {
+  /** The raw field as written; it may hold several numbers. */
+  raw: string;
+  /** The row's own default region (e.g. a CSV's country column); null uses the batch's. */
+  defaultRegion?: string | null;
 }
 
-/** Thrown by {@link assertBatchSpec}; `issues` names every bad field. */
-export class SpecError extends Error {
-  readonly issues: SpecIssue[];
-  constructor(issues: SpecIssue[]) {
-    super(issues.map((i) => `${i.field}: ${i.reason}`).join('; '));
-    this.name = 'SpecError';
-    this.issues = issues;
-  }
+/** What {@link checkBatchSpec} needs to know beyond the spec. */
+export interface SpecContext {
+  /** The validate numbers come as uploaded rows (a file), so the spec must have no source. */
+  uploaded?: boolean;
 }
 
 /**
- * Checks a spec against the schema and the rules a schema cannot say (exactly one block,
- * known regions, range needs a prefix, and what the numbering plan allows: see feasibility).
- * Returns the issues; empty means valid. Every entry point calls this before starting a batch.
+ * Checks a spec against the schema and the rules a schema cannot say: exactly one block, known
+ * regions, range needs a prefix, a validate source exactly when nothing is uploaded, text
+ * PostgreSQL can store, and what the numbering plan allows (see feasibility). Pure: no I/O.
+ * Returns the issues (at most 20); empty means valid. The batch service runs it once per submit.
  */
-export function checkBatchSpec(spec: unknown): SpecIssue[] {
+export function checkBatchSpec(spec: unknown, ctx: SpecContext = {}): SpecIssue[] {
   const issues: SpecIssue[] = [];
   for (const e of Value.Errors(BatchSpecSchema, spec)) {
     // errorMessage (a schema annotation) replaces TypeBox's generic wording where we have one.
@@ -154,39 +159,40 @@ export function checkBatchSpec(spec: unknown): SpecIssue[] {
       issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
     if ((g.mode ?? 'fictional') !== 'range' && g.prefix)
       issues.push({ field: 'generate.prefix', reason: 'prefix is only used in range mode' });
+    if (g.seed !== undefined && UNSTORABLE.test(g.seed))
+      issues.push({ field: 'generate.seed', reason: UNSTORABLE_REASON });
+    if (ctx.uploaded) issues.push({ field: 'spec', reason: 'only a validate batch takes uploaded rows' });
   }
-  if (s.validate?.defaultRegion && !REGIONS.includes(s.validate.defaultRegion)) {
-    issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${s.validate.defaultRegion}"` });
+  const v = s.validate;
+  if (v?.defaultRegion && !REGIONS.includes(v.defaultRegion)) {
+    issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${v.defaultRegion}"` });
   }
-  if (s.validate && 'inline' in s.validate.source) {
-    // PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8 (jsonb refuses it).
-    const bad = s.validate.source.inline.findIndex((v) => UNSTORABLE.test(v));
-    if (bad >= 0)
-      issues.push({
-        field: `validate.source.inline.${bad}`,
-        reason: 'contains a NUL character or an unpaired UTF-16 surrogate',
-      });
+  if (v && ctx.uploaded && v.source) {
+    issues.push({ field: 'validate.source', reason: 'the numbers are uploaded: leave source out' });
+  }
+  if (v && !ctx.uploaded && !v.source) {
+    issues.push({ field: 'validate.source', reason: 'required: inline numbers or a batchRef (or upload a file)' });
+  }
+  if (v?.source && 'inline' in v.source) {
+    const bad = v.source.inline.findIndex((x) => UNSTORABLE.test(x));
+    if (bad >= 0) issues.push({ field: `validate.source.inline.${bad}`, reason: UNSTORABLE_REASON });
   }
   if (s.generate && !issues.length) issues.push(...feasibility(s.generate));
   return issues;
 }
 
+// PostgreSQL text cannot hold NUL, and a lone surrogate is not valid UTF-8 (jsonb refuses it).
+const UNSTORABLE_REASON = 'contains a NUL character or an unpaired UTF-16 surrogate';
+
 /**
  * What only the numbering plan can say: a type the plan cannot distinguish (MOBILE in NANP),
- * a region with no fictional range, a prefix with no valid number, or more numbers than exist.
- * Builds (and caches) the generator, as the worker will.
+ * a region with no fictional range, a prefix with no valid number, or more numbers than exist
+ * (createGenerator throws GenerateSpecError for each). Builds (and caches) the generator, as the
+ * worker will.
  */
 function feasibility(g: GenerateSpec): SpecIssue[] {
   try {
-    const gen = createGenerator(g);
-    if (g.count > gen.capacity) {
-      return [
-        {
-          field: 'generate.count',
-          reason: `${g.count} requested but only ${gen.capacity} numbers exist for this spec (${gen.description})`,
-        },
-      ];
-    }
+    createGenerator(g);
     return [];
   } catch (err) {
     if (err instanceof GenerateSpecError) return [{ field: err.field, reason: err.reason }];
@@ -194,11 +200,18 @@ function feasibility(g: GenerateSpec): SpecIssue[] {
   }
 }
 
-/** Throws {@link SpecError} unless `spec` is a valid batch spec; returns it typed. */
-export function assertBatchSpec(spec: unknown): BatchSpec {
-  const issues = checkBatchSpec(spec);
+/**
+ * Throws {@link SpecError} unless `spec` is a valid batch spec; returns it typed, with its ids in
+ * canonical form (a batchRef lower-cased: UUIDs are case-insensitive, workflow ids are not).
+ */
+export function assertBatchSpec(spec: unknown, ctx: SpecContext = {}): BatchSpec {
+  const issues = checkBatchSpec(spec, ctx);
   if (issues.length) throw new SpecError(issues);
-  return spec as BatchSpec;
+  const s = spec as BatchSpec;
+  const src = s.validate?.source;
+  if (src && 'batchRef' in src)
+    return { validate: { ...s.validate, source: { batchRef: src.batchRef.toLowerCase() } } };
+  return s;
 }
 
 function toField(path: string): string {

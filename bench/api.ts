@@ -15,8 +15,8 @@ import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { startStack, ROOT } from '../test/support/stack.ts';
 import { createToken } from '../db/tokens.ts';
-import { EXPORT_COLUMNS } from '../db/batches.ts';
-import { http, openWs, type WsClient } from '../api/testing.ts';
+import { EXPORT_COLUMNS } from '../db/numbers.ts';
+import { http, openWs, type WsClient } from '../test/support/clients.ts';
 
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 1000);
 const COUNT = Number(process.env.BENCH_API_COUNT ?? 2_000_000);

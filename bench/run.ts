@@ -16,10 +16,10 @@ import { startPostgres } from '../devstack/postgres.ts';
 import { startTemporal } from '../devstack/temporal.ts';
 import { spawnWorkerProcess } from '../devstack/worker.ts';
 import { getPool, closePools } from '../db/pool.ts';
-import { loadInputs } from '../db/batches.ts';
 import { checkLedger, NUMBER_COLUMNS } from '../db/chunks.ts';
 import { GENERATE_CHUNK } from '../workflows/activities.ts';
-import { connectClient, startBatch, queryProgress, waitForBatch } from '../workflows/client.ts';
+import { connectClient } from '../workflows/client.ts';
+import { BatchService } from '../batches/service.ts';
 import { validateField } from '../core/validate.ts';
 import type { Config } from '../lib/config.ts';
 import { ROOT } from '../test/support/stack.ts';
@@ -146,6 +146,7 @@ async function benchE2e(): Promise<void> {
   const worker = spawnWorkerProcess(config);
   const pool = getPool(config.databaseUrl);
   const client = await connectClient(config);
+  const service = new BatchService({ pool, temporal: client, taskQueue: config.taskQueue });
   try {
     if (ONLY.has('e2e')) {
       out(`## end-to-end random generation through Temporal into PostgreSQL (${fmt(COUNT)} numbers)`);
@@ -163,7 +164,8 @@ async function benchE2e(): Promise<void> {
         `  synchronous commit (the default, O9) costs COPY: ${fmt(copyRate)} vs ${fmt(asyncRate)} rows/s with it off per transaction, ratio ${(copyRate / asyncRate).toFixed(2)}`,
       );
       const t0 = performance.now();
-      const { batchId } = await startBatch(client, pool, config, {
+      const { batchId } = await service.submit({
+        project: 'bench',
         spec: {
           generate: {
             region: 'US',
@@ -177,10 +179,10 @@ async function benchE2e(): Promise<void> {
       });
       const rss: Array<{ processed: number; mb: number }> = [];
       let done = false;
-      const result = waitForBatch(client, batchId).finally(() => (done = true));
+      const result = service.wait('bench', batchId).finally(() => (done = true));
       while (!done) {
         await new Promise((r) => setTimeout(r, 500));
-        const p = await queryProgress(client, batchId).catch(() => null);
+        const p = await service.live(batchId, 2000).catch(() => null);
         if (p) rss.push({ processed: p.processed, mb: rssMb(worker.pid!) });
       }
       const final = await result;
@@ -223,19 +225,13 @@ async function benchE2e(): Promise<void> {
       const rawRate = rows.length / ((performance.now() - tRaw) / 1000);
       const t0 = performance.now();
       let tUploaded = t0;
-      const { batchId } = await startBatch(client, pool, config, {
-        spec: { validate: { source: { upload: { rows: 0 } } } },
-        beforeStart: async (id) => {
-          const n = await loadInputs(
-            pool,
-            id,
-            rows.map((r) => ({ raw: r.raw, defaultRegion: r.country })),
-          );
-          tUploaded = performance.now();
-          return { validate: { source: { upload: { rows: n } } } };
-        },
-      });
-      const final = await waitForBatch(client, batchId);
+      // The rows are stored by submit, before the workflow starts: time from when they are in.
+      async function* uploaded() {
+        for (const r of rows) yield { raw: r.raw, defaultRegion: r.country };
+        tUploaded = performance.now();
+      }
+      const { batchId } = await service.submit({ project: 'bench', spec: { validate: {} }, rows: uploaded() });
+      const final = await service.wait('bench', batchId);
       const t1 = performance.now();
       const secs = (t1 - t0) / 1000;
       const jobRate = final.processed / secs;

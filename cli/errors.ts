@@ -1,9 +1,20 @@
-/** CLI errors: one clear line on stderr and a non-zero exit status. */
-import { SpecError } from '../batches/spec.ts';
+/**
+ * CLI errors: one clear line on stderr and a non-zero exit status. The batch service's errors
+ * (batches/errors.ts) are mapped here, naming the flag the user typed where there is one.
+ */
+import { BatchError, BatchNotFoundError, InvalidProjectError, SpecError } from '../batches/errors.ts';
 
 /** A user error: printed as `phonebatch: <message>`, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** A batch that ended but did not succeed (failed or cancelled): exit status 1. */
+export class BatchEndedError extends Error {
+  override name = 'BatchEndedError';
+  constructor(id: string, status: string, error: string | null) {
+    super(`batch ${id} ${status}${error ? `: ${error}` : ''}`);
+  }
 }
 
 /** Spec fields as the CLI's flags, so errors name what the user typed. */
@@ -43,6 +54,16 @@ export function fail(err: unknown): never {
   if (err instanceof SpecError) {
     msg = describeSpecError(err);
     code = 2;
+  } else if (err instanceof BatchNotFoundError) {
+    msg = `<batch>: no batch ${err.id} in this project (--project, PHONEBATCH_PROJECT)`;
+    code = 2;
+  } else if (err instanceof InvalidProjectError) {
+    msg = `--project: ${err.message.replace(/^project: /, '')}`;
+    code = 2;
+  } else if (err instanceof BatchError) {
+    // batch_ref_not_found, batch_not_running: the message names the id; unavailable: retry.
+    msg = err.code === 'unavailable' ? `${err.message} — ${stackHint()}` : err.message;
+    code = err.code === 'unavailable' ? 1 : 2;
   } else if (err instanceof UsageError) {
     msg = err.message;
     code = 2;

@@ -1,14 +1,16 @@
 /**
- * `phonebatch` command line. Talks to Temporal and PostgreSQL through the same client code
- * as the API and operator (workflows/client.ts); `check` needs no server.
- * Configuration: PHONEBATCH_DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, PHONEBATCH_TASK_QUEUE.
+ * `phonebatch` command line: a thin adapter over the batch service (batches/service.ts), the
+ * same one the API and operator use; `check` needs no server. Flags become a spec (and, for
+ * `validate`, CSV rows); the service checks them before any server is contacted.
+ * Configuration: PHONEBATCH_DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * PHONEBATCH_TASK_QUEUE, PHONEBATCH_PROJECT (the project of batch commands, default `default`).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NUMBER_TYPES } from '../core/types.ts';
 import { normalizeRegion } from '../core/normalize.ts';
-import { assertBatchSpec, type BatchSpec, type GenerateSpec } from '../batches/spec.ts';
+import type { GenerateSpec, InputRow } from '../batches/spec.ts';
 import { loadConfig } from '../lib/config.ts';
-import { fail, UsageError } from './errors.ts';
+import { BatchEndedError, fail } from './errors.ts';
 import { runCheck } from './check.ts';
 
 const program = new Command();
@@ -20,6 +22,10 @@ program
     if (err.exitCode === 0) process.exit(0);
     process.exit(2);
   });
+
+/** `--project` of the batch commands: the project a batch belongs to (a PhoneBatch's is its namespace). */
+const projectOption = () =>
+  new Option('--project <name>', 'project of the batch').env('PHONEBATCH_PROJECT').default('default');
 
 const positiveInt = (flag: string) => (v: string) => {
   if (!/^\d+$/.test(v) || Number(v) < 1)
@@ -65,6 +71,7 @@ program
   .option('--prefix <e164Prefix>', 'range mode: the block you own, e.g. "+1 212 555 1"')
   .option('--seed <seed>', 'same seed, same numbers')
   .option('--no-wait', 'print the batch id and return without waiting')
+  .addOption(projectOption())
   .action(async (o) => {
     const generate: GenerateSpec = { region: o.region, count: o.count };
     if (o.mode) generate.mode = o.mode;
@@ -76,7 +83,7 @@ program
         .filter(Boolean);
     if (o.prefix) generate.prefix = o.prefix;
     if (o.seed !== undefined) generate.seed = o.seed;
-    await startAndWatch({ generate }, `generate ${o.region}`, o.wait);
+    await submitAndWatch(o.project, { spec: { generate } }, `generate ${o.region}`, o.wait);
   });
 
 program
@@ -87,18 +94,13 @@ program
   .option('--column <name>', 'column holding the raw phone field')
   .option('--region-column <name>', "column holding each row's default region (overrides --default-region)")
   .option('--no-wait', 'print the batch id and return without waiting')
+  .addOption(projectOption())
   .action(async (file: string, o) => {
     const { csvRows } = await import('./sources.ts');
-    const { loadInputs } = await import('../db/batches.ts');
-    const { getPool } = await import('../db/pool.ts');
-    const pool = getPool(loadConfig().databaseUrl);
-    // Rows are streamed into Postgres before the workflow starts; the spec records how many.
-    const spec = (n: number): BatchSpec => ({
-      validate: { ...(o.defaultRegion ? { defaultRegion: o.defaultRegion } : {}), source: { upload: { rows: n } } },
-    });
-    await startAndWatch(spec(0), `validate ${file}`, o.wait, async (batchId) =>
-      spec(await loadInputs(pool, batchId, csvRows(file, { column: o.column, regionColumn: o.regionColumn }))),
-    );
+    // Rows are streamed into PostgreSQL before the workflow starts.
+    const spec = { validate: o.defaultRegion ? { defaultRegion: o.defaultRegion } : {} };
+    const rows = csvRows(file, { column: o.column, regionColumn: o.regionColumn });
+    await submitAndWatch(o.project, { spec, rows }, `validate ${file}`, o.wait);
   });
 
 program
@@ -107,37 +109,30 @@ program
   .argument('<batch>', 'batch id (UUID)', batchId)
   .addOption(new Option('--format <format>', 'output format').choices(['csv', 'ndjson']).default('csv'))
   .option('--valid-only', 'only valid numbers')
-  .action(async (batch: string, o) => {
-    const { exportNumbers, getBatch } = await import('../db/batches.ts');
-    const { getPool, closePools } = await import('../db/pool.ts');
-    const pool = getPool(loadConfig().databaseUrl);
-    if (!(await getBatch(pool, batch))) throw new UsageError(`<batch>: no batch ${batch}`);
-    await exportNumbers(pool, batch, o.format, process.stdout, o.validOnly ? { valid: true } : {});
-    await closePools();
+  .addOption(projectOption())
+  .action(async (batch: string, o: { format: 'csv' | 'ndjson'; validOnly?: boolean; project: string }) => {
+    await withService(({ service }) =>
+      service.export(o.project, batch, o.format, process.stdout, o.validOnly ? { valid: true } : {}),
+    );
   });
 
 program
   .command('status')
-  .description("Print a batch's status and counts as JSON.")
+  .description("Print a batch's state as JSON (the same fields the API and the PhoneBatch status show).")
   .argument('<batch>', 'batch id (UUID)', batchId)
-  .action(async (batch: string) => {
-    const { getBatch } = await import('../db/batches.ts');
-    const { getPool, closePools } = await import('../db/pool.ts');
-    const row = await getBatch(getPool(loadConfig().databaseUrl), batch);
-    if (!row) throw new UsageError(`<batch>: no batch ${batch}`);
-    process.stdout.write(JSON.stringify(row, null, 2) + '\n');
-    await closePools();
+  .addOption(projectOption())
+  .action(async (batch: string, o: { project: string }) => {
+    const state = await withService(({ service }) => service.read(o.project, batch));
+    process.stdout.write(JSON.stringify(state, null, 2) + '\n');
   });
 
 program
   .command('cancel')
   .description('Cancel a running batch.')
   .argument('<batch>', 'batch id (UUID)', batchId)
-  .action(async (batch: string) => {
-    const { connectClient, cancelBatch } = await import('../workflows/client.ts');
-    const client = await connectClient(loadConfig());
-    if (!(await cancelBatch(client, batch))) throw new UsageError(`<batch>: no running batch ${batch}`);
-    await client.connection.close();
+  .addOption(projectOption())
+  .action(async (batch: string, o: { project: string }) => {
+    await withService(({ service }) => service.cancel(o.project, batch));
   });
 
 program
@@ -176,8 +171,8 @@ program
   .command('migrate')
   .description('Apply database migrations.')
   .action(async () => {
-    const { migrate } = await import('../db/migrate.ts');
-    await migrate(loadConfig().databaseUrl);
+    const { migrateDatabase } = await import('../batches/service.ts');
+    await migrateDatabase(loadConfig());
   });
 
 program
@@ -223,28 +218,36 @@ program
     await runDemo({ count: o.count, keepRunning: Boolean(o.keepRunning) });
   });
 
-async function startAndWatch(
-  spec: BatchSpec,
+/** Runs `fn` with a batch service for the environment's configuration, then closes it. */
+async function withService<T>(fn: (o: import('../batches/service.ts').OpenedService) => Promise<T>): Promise<T> {
+  const { openBatchService } = await import('../batches/service.ts');
+  const opened = openBatchService(loadConfig());
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * Submits a batch and, with `wait`, shows its progress until it ends. Prints the batch id as one
+ * JSON line, then (with `wait`) its final state; exits 1 if the batch did not succeed.
+ */
+async function submitAndWatch(
+  project: string,
+  req: { spec: unknown; rows?: AsyncIterable<InputRow> },
   label: string,
   wait: boolean,
-  beforeStart?: (batchId: string) => Promise<BatchSpec>,
 ): Promise<void> {
-  // Reject a bad spec before touching any server, with the flag named.
-  assertBatchSpec(spec);
-  const { connectClient, startBatch } = await import('../workflows/client.ts');
-  const { getPool, closePools } = await import('../db/pool.ts');
   const { watchBatch } = await import('./progress.ts');
-  const config = loadConfig();
-  const pool = getPool(config.databaseUrl);
-  const client = await connectClient(config);
-  const started = await startBatch(client, pool, config, { spec, beforeStart });
-  process.stdout.write(JSON.stringify({ batchId: started.batchId, workflowId: started.workflowId }) + '\n');
-  if (wait) {
-    const final = await watchBatch(client, started.batchId, { label });
-    process.stdout.write(JSON.stringify(final) + '\n');
-  }
-  await client.connection.close();
-  await closePools();
+  const final = await withService(async ({ service }) => {
+    const submitted = await service.submit({ project, ...req });
+    process.stdout.write(JSON.stringify({ batchId: submitted.batchId, workflowId: submitted.workflowId }) + '\n');
+    return wait ? watchBatch(service, project, submitted.batchId, { label }) : null;
+  });
+  if (!final) return;
+  process.stdout.write(JSON.stringify(final) + '\n');
+  if (final.status !== 'succeeded') throw new BatchEndedError(final.id, final.status, final.error);
 }
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,11 +1,11 @@
 /**
  * Live progress of a batch on the terminal (cli-progress), fed by the workflow's progress
- * query. Never reads Postgres. On a non-TTY it prints the line every 2 s instead of redrawing it.
+ * query (BatchService.live) four times a second. On a non-TTY it prints the line every 2 s
+ * instead of redrawing it.
  */
 import cliProgress from 'cli-progress';
-import type { Client } from '@temporalio/client';
-import { queryProgress, waitForBatch } from '../workflows/client.ts';
-import type { BatchProgress } from '../workflows/shared.ts';
+import type { BatchService } from '../batches/service.ts';
+import type { BatchState } from '../batches/state.ts';
 
 export interface WatchOptions {
   label: string;
@@ -13,8 +13,13 @@ export interface WatchOptions {
   stream?: NodeJS.WriteStream;
 }
 
-/** Shows progress until the batch closes; resolves with its final progress, rejects on failure. */
-export async function watchBatch(client: Client, batchId: string, opts: WatchOptions): Promise<BatchProgress> {
+/** Shows progress until the batch ends; resolves with its final state, whatever the outcome. */
+export async function watchBatch(
+  service: BatchService,
+  project: string,
+  batchId: string,
+  opts: WatchOptions,
+): Promise<BatchState> {
   const stream = opts.stream ?? process.stderr;
   const bar = new cliProgress.SingleBar(
     {
@@ -30,10 +35,10 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
   const t0 = Date.now();
   bar.start(1, 0, { valid: 0, invalid: 0, rate: 0, phase: 'preparing' });
   let done = false;
-  const result = waitForBatch(client, batchId).finally(() => (done = true));
+  const result = service.wait(project, batchId).finally(() => (done = true));
   const tick = async () => {
     try {
-      const p = await queryProgress(client, batchId);
+      const p = await service.live(batchId, 2000);
       const secs = Math.max(0.001, (Date.now() - t0) / 1000);
       bar.setTotal(Math.max(1, p.total));
       bar.update(p.processed, {
@@ -53,12 +58,12 @@ export async function watchBatch(client: Client, batchId: string, opts: WatchOpt
   try {
     const final = await result;
     const secs = Math.max(0.001, (Date.now() - t0) / 1000);
-    bar.setTotal(Math.max(1, final.total));
+    bar.setTotal(Math.max(1, final.total ?? 0));
     bar.update(final.processed, {
       valid: final.valid,
       invalid: final.invalid,
       rate: Math.round(final.processed / secs),
-      phase: final.phase,
+      phase: final.status,
     });
     return final;
   } finally {

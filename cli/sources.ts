@@ -1,6 +1,6 @@
 /** Reading validate input for the CLI: a CSV file or stdin, through lib/csv-input.ts. */
 import { createReadStream } from 'node:fs';
-import type { InputRow } from '../db/batches.ts';
+import type { InputRow } from '../batches/spec.ts';
 import { csvInputRows, CsvInputError, type CsvInputOptions } from '../lib/csv-input.ts';
 import { UsageError } from './errors.ts';
 

@@ -8,8 +8,6 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 export const TOKEN_PREFIX = 'pbt_';
 /** Shape of a token: prefix + 32 bytes base64url (no padding). */
 export const TOKEN_PATTERN = /^pbt_[A-Za-z0-9_-]{43}$/;
-/** Project names: lower-case, digits, `.`, `_`, `-`; 1–63 characters. */
-export const PROJECT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 export interface CreatedToken {
   id: string;
@@ -27,14 +25,8 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/**
- * Creates the project if needed and a new token for it. Throws Error (message names
- * `--project`) for a malformed project name.
- */
+/** Creates the project if needed and a new token for it (the name is checked by batches/projects.ts). */
 export async function createToken(pool: pg.Pool, project: string, name?: string): Promise<CreatedToken> {
-  if (!PROJECT_PATTERN.test(project)) {
-    throw new Error(`--project: "${project}" is not a project name (lower-case letters, digits, . _ -; at most 63)`);
-  }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const id = randomUUID();
   await pool.query('INSERT INTO projects (name) VALUES ($1) ON CONFLICT DO NOTHING', [project]);

@@ -10,13 +10,14 @@ import { startTemporal } from './temporal.ts';
 import { spawnWorkerProcess, stopProcess } from './worker.ts';
 import { freePort, portIsFree } from './ports.ts';
 import { startApi, type RunningApi } from '../api/main.ts';
-import { createToken } from '../db/tokens.ts';
-import { getPool, closePools } from '../db/pool.ts';
+import { openBatchService, type BatchService } from '../batches/service.ts';
 import type { Config } from '../lib/config.ts';
 
 export interface EmbeddedStack {
   config: Config;
   api: RunningApi;
+  /** A batch service on the stack, for the process that started it. */
+  service: BatchService;
   /** A fresh API token for `project`, shown once. */
   token: string;
   project: string;
@@ -69,10 +70,11 @@ export async function startEmbeddedStack(opts: EmbeddedStackOptions): Promise<Em
     const port = opts.apiPort ?? Number(process.env.PHONEBATCH_API_PORT ?? 8080);
     const api = await startApi(config, { host: '127.0.0.1', port: (await portIsFree(port)) ? port : await freePort() });
     cleanups.push(() => api.stop());
-    cleanups.push(() => closePools());
+    const opened = openBatchService(config);
+    cleanups.push(() => opened.close());
     const project = opts.project ?? 'default';
-    const { token } = await createToken(getPool(config.databaseUrl), project);
-    return { config, api, token, project, stop };
+    const { token } = await opened.projects.createToken(project);
+    return { config, api, service: opened.service, token, project, stop };
   } catch (err) {
     await stop();
     throw err;

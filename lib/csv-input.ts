@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { InputRow } from '../db/batches.ts';
+import type { InputRow } from '../batches/spec.ts';
 
 export interface CsvInputOptions {
   /** Column with the raw phone field; default: the first of {@link PHONE_COLUMNS}, else the first column. */

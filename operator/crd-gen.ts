@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema, REGIONS } from '../batches/spec.ts';
-import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './api.ts';
+import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './resource.ts';
 import { regionsForCallingCode } from '../core/metadata.ts';
 
 type Json = Record<string, unknown>;
@@ -137,6 +137,9 @@ export function specSchema(): Json {
     properties: { ...(ValidateSpecSchema.properties as unknown as Json), source: { type: 'boolean' } },
   }) as Json & { properties: Record<string, Json> };
   validateTb.properties.source = source;
+  // In the batch spec a source is optional (an upload passes rows instead); a resource's
+  // numbers always come from its source.
+  (validateTb as Json & { required?: string[] }).required = ['source'];
   validateTb.properties.defaultRegion = regionEnum(validateTb.properties.defaultRegion!);
   validateTb['x-kubernetes-validations'] = [
     { rule: 'self == oldSelf', message: 'spec.validate is immutable after creation' },

@@ -11,7 +11,7 @@
  */
 import { KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { keyOf, type PhoneBatch } from './api.ts';
+import { keyOf, type PhoneBatch } from './resource.ts';
 
 export interface InformerOptions {
   kc: KubeConfig;

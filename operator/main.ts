@@ -19,12 +19,10 @@
  */
 import { hostname } from 'node:os';
 import { KubeConfig, CustomObjectsApi, type KubernetesListObject } from '@kubernetes/client-node';
-import type { Client } from '@temporalio/client';
 import { loadConfig } from '../lib/config.ts';
 import { logger } from '../lib/logger.ts';
-import { connectClient } from '../workflows/client.ts';
-import { getPool, closePools } from '../db/pool.ts';
-import { GROUP, PLURAL, VERSION, type PhoneBatch } from './api.ts';
+import { openBatchService, type OpenedService } from '../batches/service.ts';
+import { GROUP, PLURAL, VERSION, type PhoneBatch } from './resource.ts';
 import { ResilientInformer } from './informer.ts';
 import { LeaderElector } from './leader.ts';
 import { createMetrics, serveHttp } from './metrics.ts';
@@ -45,7 +43,7 @@ const resyncMs = num('RESYNC_SECONDS', 60) * 1000;
 
 let informer: ResilientInformer | null = null;
 let queue: WorkQueue | null = null;
-let temporal: Client | null = null;
+let opened: OpenedService | null = null;
 let shuttingDown = false;
 
 const elector = new LeaderElector({
@@ -72,10 +70,12 @@ const elector = new LeaderElector({
   },
 });
 
-/** Runs the controller: Temporal client, informer, work queue. Retries connections until they work. */
+/**
+ * Runs the controller: batch service, informer, work queue. Temporal and PostgreSQL connect on
+ * first use; a reconcile that cannot reach them is retried with backoff.
+ */
 async function lead(): Promise<void> {
-  temporal = await retry('connect to Temporal', () => connectClient(config));
-  const pool = getPool(config.databaseUrl, 4);
+  opened = openBatchService(config, { poolSize: 4 });
   const custom = kc.makeApiClient(CustomObjectsApi);
   const path = watchNamespace
     ? `/apis/${GROUP}/${VERSION}/namespaces/${watchNamespace}/${PLURAL}`
@@ -102,8 +102,7 @@ async function lead(): Promise<void> {
   });
   const reconciler = new Reconciler({
     kc,
-    temporal,
-    pool,
+    service: opened.service,
     config,
     identity,
     log,
@@ -162,8 +161,7 @@ async function shutdown(signal: string): Promise<void> {
   await elector.stop();
   metrics.isLeader.set(0);
   server.close();
-  await temporal?.connection.close().catch(() => {});
-  await closePools().catch(() => {});
+  await opened?.close().catch(() => {});
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,10 +1,10 @@
 /**
- * Reconciles one PhoneBatch: observe → plan → act. Level-based and idempotent: every pass
- * reads the object from the informer cache and the batch from Temporal and PostgreSQL,
- * decides what is missing, and does only that. Running it twice, or after a crash at any
- * point, converges to the same state:
- *  - the workflow ID derives from metadata.uid, and startBatch refuses a second start, so a
- *    batch starts exactly once; a batch row that already ran is never started again;
+ * Reconciles one PhoneBatch: observe → plan (operator/plan.ts) → act. Level-based and
+ * idempotent: every pass reads the object from the informer cache and the batch from the batch
+ * service (batches/service.ts), decides what is missing, and does only that. Running it twice,
+ * or after a crash at any point, converges to the same state:
+ *  - the batch id is metadata.uid and the service submits a batch once, so its workflow starts
+ *    exactly once; a batch that already ran is never started again;
  *  - the finalizer is added/removed with JSON patches guarded by `test` ops (no update, so
  *    other field managers' finalizers survive);
  *  - status is rebuilt from the observations and patched through /status only when it differs;
@@ -18,24 +18,20 @@ import {
   type KubeConfig,
   type CoreV1Event,
 } from '@kubernetes/client-node';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type pg from 'pg';
 import type { Logger } from 'pino';
-import { SpecError, MAX_INLINE_NUMBERS, checkBatchSpec } from '../batches/spec.ts';
-import { startBatch, cancelBatch, queryProgress } from '../workflows/client.ts';
+import type { BatchService } from '../batches/service.ts';
+import { BatchError, BatchNotRunningError, BatchRefNotFoundError, SpecError } from '../batches/errors.ts';
+import { MAX_INLINE_NUMBERS, type InputRow } from '../batches/spec.ts';
 import { workflowIdFor } from '../workflows/shared.ts';
-import { getBatch } from '../db/batches.ts';
-import { storedCounts } from '../db/chunks.ts';
 import type { Config } from '../lib/config.ts';
-import { FINALIZER, GROUP, KIND, PLURAL, VERSION, linesOf, toBatchSpec, type PhoneBatch } from './api.ts';
-import { buildStatus, statusPatch, transitionEvent, type Observed, type ObservedWorkflow } from './status.ts';
+import { FINALIZER, GROUP, KIND, PLURAL, VERSION, linesOf, toBatchSpec, type PhoneBatch } from './resource.ts';
+import { buildStatus, statusPatch, transitionEvent, type Observed } from './status.ts';
+import { planFor, type Plan } from './plan.ts';
 import type { Metrics } from './metrics.ts';
-import { deleteBatchRows } from '../db/batches.ts';
 
 export interface ReconcilerDeps {
   kc: KubeConfig;
-  temporal: Client;
-  pool: pg.Pool;
+  service: BatchService;
   config: Config;
   identity: string;
   log: Logger;
@@ -48,15 +44,16 @@ export interface ReconcilerDeps {
   progressIntervalMs: number;
 }
 
-const CLOSED_ROW = new Set(['succeeded', 'failed', 'cancelled']);
-const ROW_TO_WORKFLOW: Record<string, string> = { succeeded: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED' };
-
-type Action = 'addFinalizer' | 'start' | 'cancel' | 'deleteRows' | 'removeFinalizer' | 'status';
-
-export interface Plan {
-  actions: Action[];
-  /** Next pass in ms (progress polling / waiting for a cancel), or null when settled. */
-  requeueMs: number | null;
+/**
+ * The condition reason a batch-service error stands for, and whether it can pass by itself:
+ * a bad spec or a batchRef to nothing is permanent until the object changes.
+ */
+function blockedBy(err: BatchError): Observed['blocked'] {
+  if (err instanceof SpecError) return { reason: 'InvalidSpec', message: err.message, permanent: true };
+  if (err instanceof BatchRefNotFoundError)
+    return { reason: 'InvalidSpec', message: `spec.${err.message}`, permanent: true };
+  if (err.code === 'unavailable') return { reason: 'TemporalUnavailable', message: err.message, permanent: false };
+  return null;
 }
 
 export class Reconciler {
@@ -81,7 +78,7 @@ export class Reconciler {
         return; // gone: the finalizer already cleaned up
       }
       const observed = await this.observe(pb);
-      const plan = this.plan(pb, observed);
+      const plan = planFor(pb, observed, this.d.progressIntervalMs);
       await this.act(pb, observed, plan);
       this.failures.delete(key);
       // A permanent block (InvalidSpec) is settled: re-checked on the next event or resync, not polled.
@@ -107,120 +104,31 @@ export class Reconciler {
 
   // ---------------------------------------------------------------- observe
 
-  /** What exists in Temporal and PostgreSQL for this batch. Throws if either is unreachable. */
+  /**
+   * The batch as the batch service reads it, with its workflow described. Level-based: nothing
+   * is carried over from earlier passes. Throws if PostgreSQL or Temporal is unreachable (the
+   * pass is retried with backoff).
+   */
   async observe(pb: PhoneBatch): Promise<Observed> {
-    const uid = pb.metadata!.uid!;
-    const workflowId = workflowIdFor(uid);
-    let workflow: ObservedWorkflow | null = null;
-    try {
-      const desc = await this.d.temporal.withDeadline(Date.now() + 5000, () =>
-        this.d.temporal.workflow.getHandle(workflowId).describe(),
-      );
-      workflow = {
-        status: desc.status.name,
-        workflowId,
-        runId: desc.runId,
-        startTime: desc.startTime,
-        closeTime: desc.closeTime,
-      };
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
-    const row = await getBatch(this.d.pool, uid);
-    // Temporal forgets closed workflows after the namespace retention; the row remembers.
-    if (!workflow && row && CLOSED_ROW.has(row.status)) {
-      workflow = {
-        status: ROW_TO_WORKFLOW[row.status]!,
-        workflowId,
-        runId: pb.status?.runId ?? '',
-        closeTime: row.finishedAt ?? undefined,
-      };
-    }
-    // Level-based: while no workflow has run, the spec is re-checked on every pass (cheap, and
-    // pure but for the batchRef lookup), so an invalid spec is InvalidSpec on every pass and is
-    // never started, whatever the status says.
-    let blocked: Observed['blocked'] = null;
-    if (!workflow && !pb.spec.cancel && !pb.metadata?.deletionTimestamp && (!row || row.status === 'pending')) {
-      blocked = await this.specProblem(pb);
-    }
-    let counts: Observed['counts'] = null;
-    if (workflow && row && CLOSED_ROW.has(row.status)) {
-      counts = { total: row.total ?? 0, processed: row.processed, valid: row.valid, invalid: row.invalid };
-    } else if (workflow?.status === 'RUNNING') {
-      try {
-        const p = await this.d.temporal.withDeadline(Date.now() + 2000, () => queryProgress(this.d.temporal, uid));
-        counts = { total: p.total, processed: p.processed, valid: p.valid, invalid: p.invalid };
-      } catch {
-        counts = null; // no worker answering: fall back to the chunk ledger
-      }
-    }
-    if (workflow && !counts) {
-      const s = await storedCounts(this.d.pool, uid);
-      counts = { total: row?.total ?? 0, processed: s.rows, valid: s.valid, invalid: s.invalid };
-    }
+    const batch = await this.d.service.find(pb.metadata!.namespace!, pb.metadata!.uid!, { workflow: true });
     return {
-      workflow,
-      counts,
-      blocked,
-      row: row ? { startedAt: row.startedAt, finishedAt: row.finishedAt, error: row.error, status: row.status } : null,
+      batch,
+      blocked: null,
       requestedRows: pb.spec.validate?.source.inline?.length,
       temporalUiUrl: this.d.config.temporalUiUrl,
       temporalNamespace: this.d.config.temporalNamespace,
     };
   }
 
-  /**
-   * Why `pb` can never start, or null: the batch-spec check (the same startBatch runs), and a
-   * batchRef that names no batch in this project (namespace). A ConfigMap source's lines are
-   * checked when start() reads them; a placeholder line stands in for them here.
-   */
-  private async specProblem(pb: PhoneBatch): Promise<Observed['blocked']> {
-    const src = pb.spec.validate?.source;
-    const issues = checkBatchSpec(toBatchSpec(pb.spec, src?.configMapKeyRef ? ['0'] : undefined));
-    if (issues.length) return { reason: 'InvalidSpec', message: new SpecError(issues).message, permanent: true };
-    if (src?.batchRef) {
-      const ns = pb.metadata!.namespace!;
-      const r = await this.d.pool.query('SELECT 1 FROM batches WHERE id = $1 AND project = $2', [src.batchRef, ns]);
-      if (!r.rowCount)
-        return {
-          reason: 'InvalidSpec',
-          message: `spec.validate.source.batchRef: no batch ${src.batchRef} in project ${ns}`,
-          permanent: true,
-        };
-    }
-    return null;
-  }
-
-  // ---------------------------------------------------------------- plan
-
-  /** Pure: the actions that bring the world to the spec, in order. */
+  /** The plan for `pb` given `o` (operator/plan.ts). */
   plan(pb: PhoneBatch, o: Observed): Plan {
-    const finalizers = pb.metadata?.finalizers ?? [];
-    const has = finalizers.includes(FINALIZER);
-    const running = o.workflow?.status === 'RUNNING';
-    if (pb.metadata?.deletionTimestamp) {
-      if (!has) return { actions: [], requeueMs: null };
-      // Rows are deleted (and the finalizer removed) only once the workflow stopped writing.
-      if (running) return { actions: ['cancel', 'status'], requeueMs: this.d.progressIntervalMs };
-      const actions: Action[] = [];
-      if (pb.spec.deletionPolicy === 'Delete') actions.push('deleteRows');
-      actions.push('removeFinalizer');
-      return { actions, requeueMs: null };
-    }
-    const actions: Action[] = [];
-    if (!has) actions.push('addFinalizer');
-    // Whether the spec is invalid is observed on every pass (o.blocked), never read back from status.
-    const mayStart = !o.workflow && !pb.spec.cancel && !o.blocked?.permanent && (!o.row || o.row.status === 'pending');
-    if (mayStart) actions.push('start');
-    if (running && pb.spec.cancel) actions.push('cancel');
-    actions.push('status');
-    const requeueMs = running || mayStart ? this.d.progressIntervalMs : null;
-    return { actions, requeueMs };
+    return planFor(pb, o, this.d.progressIntervalMs);
   }
 
   // ---------------------------------------------------------------- act
 
   private async act(pb: PhoneBatch, o: Observed, plan: Plan): Promise<void> {
+    const ns = pb.metadata!.namespace!;
     const uid = pb.metadata!.uid!;
     for (const a of plan.actions) {
       switch (a) {
@@ -236,14 +144,17 @@ export class Reconciler {
           break;
         case 'cancel':
           if (!this.cancelRequested.has(uid)) {
-            await cancelBatch(this.d.temporal, uid);
+            await this.d.service.cancel(ns, uid).catch((err: unknown) => {
+              // Ended meanwhile: nothing left to cancel.
+              if (!(err instanceof BatchNotRunningError)) throw err;
+            });
             this.cancelRequested.add(uid);
             const why = pb.metadata?.deletionTimestamp ? 'the PhoneBatch is being deleted' : 'spec.cancel is true';
             await this.event(pb, 'Normal', 'Cancelling', `Cancelling workflow ${workflowIdFor(uid)}: ${why}`);
           }
           break;
         case 'deleteRows': {
-          const n = await deleteBatchRows(this.d.pool, uid);
+          const n = await this.d.service.delete(ns, uid);
           await this.event(
             pb,
             'Normal',
@@ -259,11 +170,14 @@ export class Reconciler {
     }
   }
 
-  /** Resolves the source, starts the workflow (idempotent), records what happened in `o`. */
+  /**
+   * Resolves the source (a ConfigMap's lines become the batch's rows), submits the batch
+   * (idempotent: the batch id is metadata.uid), and records what happened in `o`.
+   */
   private async start(pb: PhoneBatch, o: Observed): Promise<void> {
     const uid = pb.metadata!.uid!;
     const ns = pb.metadata!.namespace!;
-    let lines: string[] | undefined;
+    let rows: InputRow[] | undefined;
     const ref = pb.spec.validate?.source.configMapKeyRef;
     if (ref) {
       try {
@@ -277,7 +191,7 @@ export class Reconciler {
           };
           return;
         }
-        lines = linesOf(data);
+        rows = linesOf(data);
       } catch (err) {
         if ((err as { code?: number }).code !== 404) throw err;
         o.blocked = {
@@ -287,42 +201,37 @@ export class Reconciler {
         };
         return;
       }
-      o.requestedRows = lines.length;
-      if (lines.length === 0 || lines.length > MAX_INLINE_NUMBERS) {
+      o.requestedRows = rows.length;
+      if (rows.length === 0 || rows.length > MAX_INLINE_NUMBERS) {
         o.blocked = {
           reason: 'InvalidSpec',
-          message: `spec.validate.source.configMapKeyRef: ${ref.name}/${ref.key} has ${lines.length} numbers; 1 to ${MAX_INLINE_NUMBERS} allowed`,
+          message: `spec.validate.source.configMapKeyRef: ${ref.name}/${ref.key} has ${rows.length} numbers; 1 to ${MAX_INLINE_NUMBERS} allowed`,
           permanent: true,
         };
         return;
       }
     }
+    let submitted;
     try {
-      const started = await startBatch(this.d.temporal, this.d.pool, this.d.config, {
-        spec: toBatchSpec(pb.spec, lines),
-        project: ns,
-        batchId: uid,
-      });
-      if (started.started) {
-        this.d.metrics.workflowsStarted.inc();
-        this.d.log.info({ key: `${ns}/${pb.metadata!.name}`, workflowId: started.workflowId }, 'workflow started');
-      }
-      o.workflow = {
-        status: 'RUNNING',
-        workflowId: started.workflowId,
-        runId: started.runId ?? pb.status?.runId ?? '',
-        startTime: new Date(),
-      };
-      await this.event(
-        pb,
-        'Normal',
-        'Started',
-        `Started workflow ${started.workflowId} on task queue ${this.d.config.taskQueue}`,
-      );
+      submitted = await this.d.service.submit({ project: ns, spec: toBatchSpec(pb.spec), rows, batchId: uid });
     } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      o.blocked = { reason: 'InvalidSpec', message: err.message, permanent: true };
+      const blocked = err instanceof BatchError ? blockedBy(err) : null;
+      if (!blocked) throw err;
+      o.blocked = blocked;
+      return;
     }
+    if (submitted.started) {
+      this.d.metrics.workflowsStarted.inc();
+      this.d.log.info({ key: `${ns}/${pb.metadata!.name}`, workflowId: submitted.workflowId }, 'workflow started');
+    }
+    // Observe again: the status written below shows the workflow that now runs.
+    o.batch = await this.d.service.find(ns, uid, { workflow: true });
+    await this.event(
+      pb,
+      'Normal',
+      'Started',
+      `Started workflow ${submitted.workflowId} on task queue ${this.d.config.taskQueue}`,
+    );
   }
 
   private async writeStatus(pb: PhoneBatch, o: Observed): Promise<void> {

@@ -7,26 +7,12 @@
  * for a bounded job (Unknown while it runs); abnormal-true `Stalled` present only while the
  * batch cannot proceed (kstatus); no `phase`.
  */
-import type { BatchProgress } from '../workflows/shared.ts';
-import type { Condition, PhoneBatch, PhoneBatchStatus } from './api.ts';
-
-/** Workflow state as Temporal describes it; null when no workflow exists for the batch. */
-export interface ObservedWorkflow {
-  status: 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | string;
-  workflowId: string;
-  runId: string;
-  startTime?: Date;
-  closeTime?: Date;
-}
-
-/** Counts of the batch: from the workflow's progress query, or from PostgreSQL once closed. */
-export type ObservedCounts = Pick<BatchProgress, 'total' | 'processed' | 'valid' | 'invalid'>;
+import { isTerminal, type BatchState, type WorkflowView } from '../batches/state.ts';
+import type { Condition, PhoneBatch, PhoneBatchStatus } from './resource.ts';
 
 export interface Observed {
-  workflow: ObservedWorkflow | null;
-  counts: ObservedCounts | null;
-  /** Batch row timestamps/error from PostgreSQL, when it exists. */
-  row?: { startedAt: Date | null; finishedAt: Date | null; error: string | null; status: string } | null;
+  /** The batch as the batch service reads it (with its workflow described); null before it was submitted. */
+  batch: BatchState | null;
   /** Why the batch cannot start or proceed (set by the reconciler), e.g. a missing ConfigMap. */
   blocked?: { reason: string; message: string; permanent: boolean } | null;
   /** Input rows known before the workflow prepares (inline/ConfigMap length). */
@@ -38,28 +24,38 @@ export interface Observed {
 /** What the Succeeded condition says: the batch's outcome, in one word. */
 export type Outcome = 'Pending' | 'Running' | 'Cancelling' | 'Succeeded' | 'Failed' | 'Cancelled' | 'Blocked';
 
+/** True while no workflow has run for the batch: it was never submitted, or its workflow never started. */
+export function notStarted(o: Observed): boolean {
+  return !o.batch || (o.batch.status === 'pending' && o.batch.workflow === null);
+}
+
+/** True while the batch's workflow runs (it may still write rows). */
+export function workflowRunning(o: Observed): boolean {
+  const s = o.batch?.workflow?.status;
+  return !!o.batch && !isTerminal(o.batch.status) && (s === 'RUNNING' || s === 'CONTINUED_AS_NEW');
+}
+
 export function outcomeOf(pb: PhoneBatch, o: Observed): Outcome {
-  const wf = o.workflow;
-  if (!wf) {
+  const b = o.batch;
+  if (!b || notStarted(o)) {
     // Cancelled before its workflow started: no workflow will ever start, so the outcome is final.
     if (pb.spec.cancel) return 'Cancelled';
     return o.blocked ? 'Blocked' : 'Pending';
   }
-  switch (wf.status) {
-    case 'RUNNING':
-    case 'CONTINUED_AS_NEW':
-      return pb.spec.cancel || pb.metadata?.deletionTimestamp ? 'Cancelling' : 'Running';
-    case 'COMPLETED':
+  switch (b.status) {
+    case 'succeeded':
       return 'Succeeded';
-    case 'CANCELLED':
+    case 'cancelled':
       return 'Cancelled';
-    default:
+    case 'failed':
       return 'Failed';
+    default:
+      return pb.spec.cancel || pb.metadata?.deletionTimestamp ? 'Cancelling' : 'Running';
   }
 }
 
 /** Reason of the Succeeded condition when the workflow closed unsuccessfully. */
-function failReason(wf: ObservedWorkflow | null): string {
+function failReason(wf: WorkflowView | null | undefined): string {
   if (wf?.status === 'TERMINATED') return 'Terminated';
   if (wf?.status === 'TIMED_OUT') return 'TimedOut';
   return 'Failed';
@@ -72,11 +68,12 @@ function failReason(wf: ObservedWorkflow | null): string {
 export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date()): PhoneBatchStatus {
   const gen = pb.metadata?.generation ?? 0;
   const outcome = outcomeOf(pb, o);
-  const c = o.counts;
+  const b = o.batch;
+  const c = b && !notStarted(o) ? b : null;
   const total = c?.total ?? 0;
   const processed = c?.processed ?? 0;
   const progressMsg = total > 0 ? `${processed}/${total} rows processed` : 'preparing';
-  const wf = o.workflow;
+  const wf = b?.workflow ?? null;
 
   const want: Array<Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>> = [];
   switch (outcome) {
@@ -125,7 +122,7 @@ export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date())
           type: 'Succeeded',
           status: 'False',
           reason: 'Cancelled',
-          message: wf ? `Cancelled after ${processed}/${total} rows` : 'Cancelled before the workflow started',
+          message: c ? `Cancelled after ${processed}/${total} rows` : 'Cancelled before the workflow started',
         },
         { type: 'Progressing', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
         { type: 'Ready', status: 'False', reason: 'Cancelled', message: 'The batch was cancelled' },
@@ -133,7 +130,7 @@ export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date())
       break;
     case 'Failed': {
       const reason = failReason(wf);
-      const message = o.row?.error ?? `The workflow ended ${wf?.status ?? 'unsuccessfully'}`;
+      const message = b?.error ?? `The workflow ended ${wf?.status ?? 'unsuccessfully'}`;
       want.push(
         { type: 'Succeeded', status: 'False', reason, message },
         { type: 'Progressing', status: 'False', reason, message: 'The batch stopped' },
@@ -166,15 +163,18 @@ export function buildStatus(pb: PhoneBatch, o: Observed, now: Date = new Date())
   if (region) status.region = region;
   const requested = spec.generate?.count ?? (total > 0 ? total : o.requestedRows);
   if (requested !== undefined) status.requested = requested;
-  const startedAt = o.row?.startedAt ?? wf?.startTime;
+  const startedAt = b?.startedAt ?? wf?.startTime;
   if (startedAt) status.startedAt = rfc3339(startedAt);
   const closed = outcome === 'Succeeded' || outcome === 'Failed' || outcome === 'Cancelled';
-  const finishedAt = closed ? (o.row?.finishedAt ?? wf?.closeTime) : undefined;
+  const finishedAt = closed ? (b?.finishedAt ?? wf?.closeTime) : undefined;
   if (finishedAt) status.finishedAt = rfc3339(finishedAt);
-  if (wf) {
-    status.workflowId = wf.workflowId;
-    status.runId = wf.runId;
-    status.temporalUiUrl = `${o.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(o.temporalNamespace)}/workflows/${encodeURIComponent(wf.workflowId)}/${encodeURIComponent(wf.runId)}/history`;
+  // Temporal forgets a closed workflow after the namespace's retention; the link it had stays.
+  const run =
+    wf ?? (b?.workflowId && pb.status?.runId && closed ? { workflowId: b.workflowId, runId: pb.status.runId } : null);
+  if (run) {
+    status.workflowId = run.workflowId;
+    status.runId = run.runId;
+    status.temporalUiUrl = `${o.temporalUiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(o.temporalNamespace)}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history`;
   }
   return status;
 }

@@ -7,16 +7,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type pg from 'pg';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { assertBatchSpec, SpecError, type BatchSpec } from '../batches/spec.ts';
-import {
-  createBatch,
-  copyInputsFromBatch,
-  countInputs,
-  finishBatch as finishBatchRow,
-  loadInputs,
-  markRunning,
-  readInputs,
-} from '../db/batches.ts';
+import { markRunning, recordFinished } from '../db/batches.ts';
+import { copyInputsFromBatch, countInputs, readInputs } from '../db/inputs.ts';
 import {
   checkLedger,
   committedChunk,
@@ -30,6 +22,7 @@ import {
 import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
 import { validateField } from '../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
+import type { GenerateRequest } from '../core/types.ts';
 import type {
   FinishBatchInput,
   FinishBatchResult,
@@ -52,9 +45,9 @@ export interface ActivityDeps {
   pool: pg.Pool;
 }
 
-/** Converts a bad spec into a non-retryable failure that names the field. */
+/** Converts a request the numbering plan cannot honour into a non-retryable failure that names the field. */
 function specFailure(err: unknown): never {
-  if (err instanceof SpecError || err instanceof GenerateSpecError) {
+  if (err instanceof GenerateSpecError) {
     throw ApplicationFailure.nonRetryable(err.message, 'SpecError');
   }
   throw err;
@@ -62,7 +55,7 @@ function specFailure(err: unknown): never {
 
 const generators = new Map<string, Generator>();
 /** Generators are pure functions of the spec; building one (automata) is worth caching. */
-function generatorFor(spec: NonNullable<BatchSpec['generate']>): Generator {
+function generatorFor(spec: GenerateRequest): Generator {
   const key = JSON.stringify(spec);
   let g = generators.get(key);
   if (!g) {
@@ -76,63 +69,33 @@ function generatorFor(spec: NonNullable<BatchSpec['generate']>): Generator {
 export function createActivities({ pool }: ActivityDeps) {
   return {
     /**
-     * Checks the spec (non-retryable `SpecError` if bad), records the batch as running, loads
-     * inline/referenced validate inputs, and returns the chunk plan.
+     * Records the batch as running and returns its chunk plan. Inputs were stored by the batch
+     * service before the workflow started, and this only checks they are all there; a batchRef's
+     * numbers are copied in here (idempotent: the copy replaces the batch's inputs). Throws
+     * non-retryable `SpecError` for a generate request the numbering plan cannot honour, and
+     * `InputsMissing` when fewer input rows are stored than the job names.
      */
     async prepareBatch(input: PrepareBatchInput): Promise<PreparedBatch> {
-      let spec: BatchSpec;
-      try {
-        spec = assertBatchSpec(input.spec);
-      } catch (err) {
-        specFailure(err);
-      }
-      await createBatch(pool, {
-        id: input.batchId,
-        project: input.project,
-        spec,
-        workflowId: input.workflowId,
-        libraryVersion: LIBPHONENUMBER_VERSION,
-      });
       let total: number;
       let chunkSize: number;
-      if (spec.generate) {
+      if ('generate' in input.job) {
         try {
-          const g = generatorFor(spec.generate);
-          if (spec.generate.count > g.capacity)
-            throw new GenerateSpecError(
-              'generate.count',
-              `${spec.generate.count} requested but only ${g.capacity} numbers exist for this spec`,
-            );
+          generatorFor(input.job.generate);
         } catch (err) {
           specFailure(err);
         }
-        total = spec.generate.count;
+        total = input.job.generate.count;
         chunkSize = GENERATE_CHUNK;
+      } else if ('fromBatch' in input.job.validate) {
+        total = await copyInputsFromBatch(pool, input.batchId, input.job.validate.fromBatch);
+        chunkSize = VALIDATE_CHUNK;
       } else {
-        const source = spec.validate!.source;
-        if ('inline' in source) {
-          total = await loadInputs(
-            pool,
-            input.batchId,
-            source.inline.map((raw) => ({ raw })),
+        total = await countInputs(pool, input.batchId);
+        if (total !== input.job.validate.rows) {
+          throw ApplicationFailure.nonRetryable(
+            `batch ${input.batchId}: ${input.job.validate.rows} input rows expected but ${total} are stored`,
+            'InputsMissing',
           );
-        } else if ('batchRef' in source) {
-          const copied = await copyInputsFromBatch(pool, input.batchId, source.batchRef, input.project);
-          if (copied === null) {
-            throw ApplicationFailure.nonRetryable(
-              `validate.source.batchRef: no batch ${source.batchRef} in project ${input.project}`,
-              'SpecError',
-            );
-          }
-          total = copied;
-        } else {
-          total = await countInputs(pool, input.batchId);
-          if (total !== source.upload.rows) {
-            throw ApplicationFailure.nonRetryable(
-              `validate.source.upload.rows: ${source.upload.rows} declared but ${total} rows were uploaded`,
-              'SpecError',
-            );
-          }
         }
         chunkSize = VALIDATE_CHUNK;
       }
@@ -195,7 +158,7 @@ export function createActivities({ pool }: ActivityDeps) {
           );
         if (check.missing.length) return { ...counts, missing: check.missing };
       }
-      await finishBatchRow(pool, input.batchId, input.status, input.status === 'succeeded' ? undefined : input.error);
+      await recordFinished(pool, input.batchId, input.status, input.status === 'succeeded' ? undefined : input.error);
       const c = await storedCounts(pool, input.batchId);
       return { processed: c.rows, valid: c.valid, invalid: c.invalid, missing: [] };
     },
@@ -209,12 +172,13 @@ async function buildAndWriteChunk(
   signal: AbortSignal,
   beat: () => void,
 ): Promise<ChunkCounts> {
-  const { prepared, spec, batchId } = input;
+  const { prepared, job, batchId } = input;
   const start = chunk * prepared.chunkSize;
   const end = Math.min(prepared.total, start + prepared.chunkSize);
-  const built = spec.generate
-    ? await buildGenerateChunk(batchId, spec.generate, start, end, beat, signal)
-    : await buildValidateChunk(pool, batchId, spec.validate!.defaultRegion ?? null, start, end, beat, signal);
+  const built =
+    'generate' in job
+      ? await buildGenerateChunk(batchId, job.generate, start, end, beat, signal)
+      : await buildValidateChunk(pool, batchId, job.validate.defaultRegion ?? null, start, end, beat, signal);
   const r = await writeChunk(pool, { batchId, chunk, ...built, signal });
   return { rows: r.rows, valid: r.valid, invalid: r.invalid };
 }
@@ -230,7 +194,7 @@ interface BuiltChunk extends ChunkCounts {
  */
 export async function buildGenerateChunk(
   batchId: string,
-  spec: NonNullable<BatchSpec['generate']>,
+  spec: GenerateRequest,
   start: number,
   end: number,
   beat: () => void = () => {},

@@ -1,13 +1,10 @@
 /**
- * Names and shapes shared by the workflow, its activities, the worker and every client
- * (CLI, API, operator). Safe to import from workflow code: no Node built-ins, types only
- * from elsewhere.
+ * Names and shapes shared by the workflow, its activities, the worker and the Temporal client
+ * (workflows/client.ts). Safe to import from workflow code: no Node built-ins, types only
+ * from elsewhere (lint enforces both).
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { BatchSpec } from '../batches/spec.ts';
-
-/** Default task queue the workers poll. */
-export const DEFAULT_TASK_QUEUE = 'phonebatch';
+import type { GenerateRequest } from '../core/types.ts';
 
 /** Workflow ID of a batch: one workflow per batch, so starting twice is rejected by Temporal. */
 export function workflowIdFor(batchId: string): string {
@@ -46,10 +43,23 @@ export interface SliceResult {
   invalid: number;
 }
 
+/**
+ * What a workflow runs: a generate request, or a validate over input rows. Uploaded and inline
+ * rows were stored by the batch service before it started the workflow, and only their count
+ * travels (Temporal payloads warn at 256 KB and fail at 2 MB); a batchRef's rows are copied
+ * by prepareBatch from the referenced batch (already checked to be in the same project), since
+ * copying millions of rows belongs in an activity, not in the request that submitted it.
+ */
+export type BatchJob = { generate: GenerateRequest } | { validate: ValidateJob };
+
+export type ValidateJob = {
+  /** ISO 3166-1 alpha-2, for rows without their own. */
+  defaultRegion?: string;
+} & ({ rows: number } | { fromBatch: string });
+
 export interface PhoneBatchWorkflowInput {
   batchId: string;
-  project: string;
-  spec: BatchSpec;
+  job: BatchJob;
   /** Chunks run per activity (a slice); the activity heartbeats after each chunk. */
   chunksPerSlice?: number;
   /** Slices in flight at once. */
@@ -68,14 +78,12 @@ export interface PhoneBatchWorkflowInput {
 
 export interface PrepareBatchInput {
   batchId: string;
-  project: string;
-  spec: BatchSpec;
-  workflowId: string;
+  job: BatchJob;
 }
 
 export interface ProcessSliceInput {
   batchId: string;
-  spec: BatchSpec;
+  job: BatchJob;
   prepared: PreparedBatch;
   /** Chunks [firstChunk, endChunk) of the batch. */
   firstChunk: number;

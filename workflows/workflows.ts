@@ -76,13 +76,7 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
 
   try {
     const prepared: PreparedBatch =
-      input.carry?.prepared ??
-      (await prepareBatch({
-        batchId: input.batchId,
-        project: input.project,
-        spec: input.spec,
-        workflowId: workflowInfo().workflowId,
-      }));
+      input.carry?.prepared ?? (await prepareBatch({ batchId: input.batchId, job: input.job }));
     progress.total = prepared.total;
     progress.phase = 'running';
 
@@ -94,7 +88,7 @@ export async function phoneBatchWorkflow(input: PhoneBatchWorkflowInput): Promis
     const launch = (first: number, end: number) => {
       const p: Promise<void> = processSlice({
         batchId: input.batchId,
-        spec: input.spec,
+        job: input.job,
         prepared,
         firstChunk: first,
         endChunk: end,

@@ -8,14 +8,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { PassThrough } from 'node:stream';
-import type pg from 'pg';
-import { listNumbers } from '../../db/api-queries.ts';
-import { exportNumbers } from '../../db/batches.ts';
+import type { BatchService } from '../../batches/service.ts';
 import { decodeNumberCursor, encodeNumberCursor } from '../cursor.ts';
-import { requireBatch, type BatchServiceDeps } from '../batch-service.ts';
 import { ErrorResponses, ExportQuery, IdParams, NumberPage, NumbersQuery, Security } from '../schemas.ts';
 
-export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDeps & { pool: pg.Pool }): void {
+export function registerNumberRoutes(app: FastifyInstance, deps: { service: BatchService }): void {
   app.get<{ Params: IdParams; Querystring: NumbersQuery }>(
     '/api/v1/batches/:id/numbers',
     {
@@ -29,10 +26,8 @@ export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDep
       },
     },
     async (req) => {
-      await requireBatch(deps, req.auth!.project, req.params.id);
       const q = req.query;
-      const page = await listNumbers(deps.pool, {
-        batchId: req.params.id,
+      const page = await deps.service.numbers(req.auth!.project, req.params.id, {
         valid: q.valid,
         type: q.type,
         region: q.region,
@@ -68,18 +63,20 @@ export function registerNumberRoutes(app: FastifyInstance, deps: BatchServiceDep
       },
     },
     async (req, reply) => {
-      await requireBatch(deps, req.auth!.project, req.params.id);
+      // Checked before the headers go out, so a missing batch is a 404, not a cut-short 200.
+      await deps.service.requireRow(req.auth!.project, req.params.id);
       const format = req.query.format ?? 'csv';
       const out = new PassThrough({ highWaterMark: 256 * 1024 });
       // The COPY runs while fastify pipes `out` to the socket; backpressure flows through the
       // PassThrough, so memory stays bounded whatever the batch size.
-      exportNumbers(
-        deps.pool,
-        req.params.id,
-        format,
-        out,
-        req.query.valid === undefined ? {} : { valid: req.query.valid },
-      )
+      deps.service
+        .export(
+          req.auth!.project,
+          req.params.id,
+          format,
+          out,
+          req.query.valid === undefined ? {} : { valid: req.query.valid },
+        )
         .then(() => out.end())
         .catch((err) => {
           // Headers are gone; all that is left is to cut the response short.

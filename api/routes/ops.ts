@@ -6,28 +6,12 @@
  *  GET /openapi.json  OpenAPI 3 document generated from the route schemas.
  */
 import type { FastifyInstance } from 'fastify';
-import type pg from 'pg';
-import type { Client } from '@temporalio/client';
+import type { BatchService } from '../../batches/service.ts';
 import type { ApiMetrics } from '../metrics.ts';
 
 const PUBLIC = { public: true, rateLimit: false } as const;
 
-async function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, rej) => (t = setTimeout(() => rej(new Error(`no answer within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(t);
-  }
-}
-
-export function registerOpsRoutes(
-  app: FastifyInstance,
-  deps: { pool: pg.Pool; temporal: Client; metrics: ApiMetrics },
-): void {
+export function registerOpsRoutes(app: FastifyInstance, deps: { service: BatchService; metrics: ApiMetrics }): void {
   app.get('/healthz', { config: PUBLIC, schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({
     status: 'ok',
   }));
@@ -36,22 +20,7 @@ export function registerOpsRoutes(
     '/readyz',
     { config: PUBLIC, schema: { summary: 'Readiness: PostgreSQL and Temporal reachable', tags: ['operations'] } },
     async (_req, reply) => {
-      const check = async (fn: () => Promise<unknown>) => {
-        try {
-          await within(2000, fn());
-          return 'ok';
-        } catch (err) {
-          return `failed: ${(err as Error).message}`;
-        }
-      };
-      const [postgres, temporal] = await Promise.all([
-        check(() => deps.pool.query('SELECT 1')),
-        check(() =>
-          deps.temporal.connection.withDeadline(Date.now() + 2000, () =>
-            deps.temporal.workflowService.getSystemInfo({}),
-          ),
-        ),
-      ]);
+      const { postgres, temporal } = await deps.service.health(2000);
       const ready = postgres === 'ok' && temporal === 'ok';
       return reply
         .code(ready ? 200 : 503)

@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import { startStack, type Stack } from '../support/stack.ts';
 import { buildServer, type ApiServer } from '../../api/server.ts';
 import { createToken } from '../../db/tokens.ts';
-import { http, openWs } from '../../api/testing.ts';
-import { createBatch } from '../../db/batches.ts';
+import { http, openWs } from '../support/clients.ts';
+import { insertBatch } from '../../db/batches.ts';
 import { pino } from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 
@@ -26,17 +26,17 @@ before(async () => {
   // No worker: batches a valid input happens to start simply wait in Temporal.
   token = (await createToken(stack.pool, 'fuzz')).token;
   batchId = '11111111-1111-4111-8111-111111111111';
-  await createBatch(stack.pool, {
+  await insertBatch(stack.pool, {
     id: batchId,
+    operation: 'generate',
     project: 'fuzz',
     spec: { generate: { region: 'GB', count: 1 } },
     workflowId: 'x',
     libraryVersion: 'x',
   });
   server = await buildServer({
-    pool: stack.pool,
-    temporal: stack.client,
-    config: stack.config,
+    service: stack.service,
+    projects: stack.projects,
     options: { rateLimitPerMinute: 1_000_000 },
     logger: pino({ level: 'error' }) as unknown as FastifyBaseLogger,
   });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startStack, ROOT, type Stack } from '../support/stack.ts';
 import { createToken } from '../../db/tokens.ts';
-import { createBatch } from '../../db/batches.ts';
+import { insertBatch } from '../../db/batches.ts';
 
 const ROWS = 1_000_000;
 const BOUND_MB = 200;
@@ -135,9 +135,10 @@ test(`upload of ${ROWS.toLocaleString('en')} CSV rows streams into PostgreSQL wi
 
 test(`export of ${ROWS.toLocaleString('en')} numbers streams from PostgreSQL with flat memory (CSV and NDJSON)`, async () => {
   const id = randomUUID();
-  await createBatch(stack.pool, {
+  await insertBatch(stack.pool, {
     id,
     project: 'mem',
+    operation: 'generate',
     spec: { generate: { region: 'US', count: ROWS } },
     workflowId: `phonebatch-${id}`,
     libraryVersion: 'test',

@@ -18,8 +18,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { startStack, eventually, ROOT, type Stack } from '../support/stack.ts';
 import { buildServer, type ApiServer } from '../../api/server.ts';
 import { runTokenCreate } from '../../cli/token.ts';
-import { http, openWs, type WsClient } from '../../api/testing.ts';
-import { getBatch } from '../../db/batches.ts';
+import { http, openWs, type WsClient } from '../support/clients.ts';
+import { BatchService } from '../../batches/service.ts';
+import { isTerminal } from '../../batches/state.ts';
 import type { FastifyBaseLogger } from 'fastify';
 
 let stack: Stack;
@@ -40,7 +41,7 @@ async function replica(options: Record<string, unknown> = {}) {
       },
     }),
   ) as unknown as FastifyBaseLogger;
-  const server = await buildServer({ pool: stack.pool, temporal: stack.client, config: stack.config, logger, options });
+  const server = await buildServer({ service: stack.service, projects: stack.projects, logger, options });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (server.app.server.address() as { port: number }).port;
   const r = { server, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
@@ -58,9 +59,9 @@ before(async () => {
   stack = await startStack();
   await stack.startWorker();
   const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
-  A = (await runTokenCreate({ project: 'alpha' }, { pool: stack.pool, out: quiet })).token;
-  A2 = (await runTokenCreate({ project: 'alpha', name: 'second' }, { pool: stack.pool, out: quiet })).token;
-  B = (await runTokenCreate({ project: 'beta' }, { pool: stack.pool, out: quiet })).token;
+  A = (await runTokenCreate({ project: 'alpha' }, { projects: stack.projects, out: quiet })).token;
+  A2 = (await runTokenCreate({ project: 'alpha', name: 'second' }, { projects: stack.projects, out: quiet })).token;
+  B = (await runTokenCreate({ project: 'beta' }, { projects: stack.projects, out: quiet })).token;
   await replica();
   await replica();
 });
@@ -77,12 +78,14 @@ after(async () => {
 
 /** Waits until the batch is finished according to its row; returns the row. */
 async function finished(id: string, timeoutMs = 120_000) {
+  const r = await stack.pool.query<{ project: string }>('SELECT project FROM batches WHERE id = $1', [id]);
+  const project = r.rows[0]!.project;
   await eventually(
     `batch ${id} to finish`,
-    async () => ['succeeded', 'failed', 'cancelled'].includes((await getBatch(stack.pool, id))?.status ?? ''),
+    async () => isTerminal((await stack.service.find(project, id, { live: false }))?.status ?? ''),
     timeoutMs,
   );
-  return (await getBatch(stack.pool, id))!;
+  return stack.service.read(project, id, { live: false });
 }
 
 function csvOf(rows: string[]): string {
@@ -267,7 +270,9 @@ describe('a live batch over WebSocket', () => {
 describe('every entry point agrees', () => {
   test('REST export (CSV and NDJSON), POST /validate and `phonebatch check` give identical per-row results', async () => {
     const [r] = replicas;
-    const cases = JSON.parse(readFileSync('/work/shared/cases/phone-cases.json', 'utf8')) as Array<{ input: string }>;
+    const cases = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/phone-cases.json'), 'utf8')) as Array<{
+      input: string;
+    }>;
     const inputs = [
       ...cases.map((c) => c.input),
       '020 7946 0018 / 020 7946 0019',
@@ -632,15 +637,14 @@ describe('REST', () => {
       connectionTimeoutMillis: 30_000,
     });
     const server = await buildServer({
-      pool: appPool,
-      temporal: stack.client,
-      config: stack.config,
+      service: new BatchService({ pool: appPool, temporal: stack.client, taskQueue: stack.config.taskQueue }),
+      projects: stack.projects,
       options: { rateLimitPerMinute: 1_000_000 },
     });
     await server.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (server.app.server.address() as { port: number }).port;
     const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
-    const D = (await runTokenCreate({ project: 'drops' }, { pool: stack.pool, out: quiet })).token;
+    const D = (await runTokenCreate({ project: 'drops' }, { projects: stack.projects, out: quiet })).token;
     try {
       const head =
         `POST /api/v1/batches HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${D}\r\n` +

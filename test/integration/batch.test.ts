@@ -1,18 +1,21 @@
 /**
- * End to end through the real services: Temporal dev server → worker process → PostgreSQL.
- * Covers exact row counts, agreement with `phonebatch check`, crash recovery (kill -9) and
- * cancellation (operational cases O1, O3).
+ * End to end through the batch service and the real services: Temporal dev server → worker
+ * process → PostgreSQL. Covers exact row counts, agreement with `phonebatch check`, crash
+ * recovery (kill -9) and cancellation (docs/architecture.md, O1, O3).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure, ApplicationFailure } from '@temporalio/common';
 import { startStack, eventually, ROOT, type Stack, type WorkerProcess } from '../support/stack.ts';
-import { startBatch, queryProgress, waitForBatch, cancelBatch } from '../../workflows/client.ts';
-import { getBatch } from '../../db/batches.ts';
-import { SpecError, type BatchSpec } from '../../batches/spec.ts';
+import { startWorkflow } from '../../workflows/client.ts';
+import { workflowIdFor } from '../../workflows/shared.ts';
+import { insertBatch } from '../../db/batches.ts';
+import { BatchRefNotFoundError, SpecError } from '../../batches/errors.ts';
+import type { BatchSpec } from '../../batches/spec.ts';
 
 let stack: Stack;
 let worker: WorkerProcess;
@@ -35,14 +38,26 @@ async function rowStats(batchId: string) {
   return r.rows[0] as { rows: number; distinct_e164: number; distinct_keys: number; valid: number };
 }
 
-const start = (spec: BatchSpec) => startBatch(stack.client, stack.pool, stack.config, { spec });
+const start = (spec: BatchSpec, project = 'default') => stack.service.submit({ project, spec });
+const wait = (batchId: string, project = 'default') => stack.service.wait(project, batchId);
+const read = (batchId: string, project = 'default') => stack.service.read(project, batchId);
+const processed = async (batchId: string) => (await stack.service.live(batchId, 2000)).processed;
+/** How the batch's workflow ended: its failure, or null when it completed. */
+const workflowError = (batchId: string) =>
+  stack.client.workflow
+    .getHandle(workflowIdFor(batchId))
+    .result()
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
 
 test('generate 200k random numbers: exactly 200k unique, valid rows; counts recorded', async () => {
   const { batchId } = await start({
     generate: { region: 'US', mode: 'random', count: 200_000, areaCodes: ['212', '646', '917'], seed: 't1' },
   });
-  const final = await waitForBatch(stack.client, batchId);
-  assert.equal(final.phase, 'succeeded');
+  const final = await wait(batchId);
+  assert.equal(final.status, 'succeeded');
   assert.deepEqual(
     { total: final.total, processed: final.processed, valid: final.valid },
     { total: 200_000, processed: 200_000, valid: 200_000 },
@@ -57,22 +72,24 @@ test('generate 200k random numbers: exactly 200k unique, valid rows; counts reco
     npa.rows.map((r) => r.npa),
     ['212', '646', '917'],
   );
-  const b = await getBatch(stack.pool, batchId);
-  assert.equal(b!.status, 'succeeded');
-  assert.equal(b!.processed, 200_000);
-  assert.match(b!.libraryVersion, /^\d+\.\d+\.\d+$/);
-  // Starting the same batch again (e.g. an operator retrying) never runs a second workflow.
-  const again = await startBatch(stack.client, stack.pool, stack.config, { batchId, spec: b!.spec });
+  const b = await read(batchId);
+  assert.equal(b.status, 'succeeded');
+  assert.equal(b.processed, 200_000);
+  assert.match(b.libraryVersion, /^\d+\.\d+\.\d+$/);
+  // Submitting the same batch again (e.g. an operator retrying) never runs a second workflow.
+  const again = await stack.service.submit({ project: 'default', batchId, spec: b.spec });
   assert.equal(again.started, false);
   assert.equal((await rowStats(batchId)).rows, 200_000);
 });
 
 test('continue-as-new: a batch spread over several workflow runs is still exact', async () => {
-  const { batchId, runId } = await startBatch(stack.client, stack.pool, stack.config, {
+  const { batchId } = await stack.service.submit({
+    project: 'default',
     spec: { generate: { region: 'GB', mode: 'random', count: 300_000, numberType: 'MOBILE', seed: 'can' } },
     tuning: { chunksPerSlice: 1, parallelism: 2, maxSlicesPerRun: 4 },
   });
-  const final = await waitForBatch(stack.client, batchId);
+  const { runId } = await stack.client.workflow.getHandle(workflowIdFor(batchId)).describe();
+  const final = await wait(batchId);
   assert.equal(final.processed, 300_000);
   const s = await rowStats(batchId);
   assert.deepEqual(s, { rows: 300_000, distinct_e164: 300_000, distinct_keys: 300_000, valid: 300_000 });
@@ -106,23 +123,31 @@ test('a spec the numbering plan cannot satisfy is rejected before any workflow s
   assert.equal(pending.rows[0].n, 0);
 });
 
-test('a bad input found by the workflow fails it at once, non-retryable', async () => {
-  // The spec claims 5 uploaded rows but none were uploaded: prepareBatch fails with SpecError.
-  const { batchId } = await start({ validate: { source: { upload: { rows: 5 } } } });
-  const err = await waitForBatch(stack.client, batchId).then(
-    () => null,
-    (e) => e,
-  );
+test('a workflow whose stored inputs are short fails at once, non-retryable', async () => {
+  // A job naming 5 input rows when none are stored (the service never starts one like this):
+  // prepareBatch verifies the stored rows and fails with InputsMissing.
+  const batchId = randomUUID();
+  const workflowId = workflowIdFor(batchId);
+  await insertBatch(stack.pool, {
+    id: batchId,
+    project: 'default',
+    operation: 'validate',
+    spec: { validate: {} },
+    workflowId,
+    libraryVersion: 'test',
+  });
+  await startWorkflow(stack.client, stack.config.taskQueue, { batchId, job: { validate: { rows: 5 } } });
+  const err = await workflowError(batchId);
   assert.ok(err instanceof WorkflowFailedError, String(err));
   const cause = err.cause;
   assert.ok(cause instanceof ApplicationFailure);
-  assert.equal(cause.type, 'SpecError');
-  assert.match(cause.message, /validate\.source\.upload\.rows: 5 declared but 0 rows were uploaded/);
-  const b = await getBatch(stack.pool, batchId);
-  assert.equal(b!.status, 'failed');
-  assert.match(b!.error!, /5 declared/);
+  assert.equal(cause.type, 'InputsMissing');
+  assert.match(cause.message, /5 input rows expected but 0 are stored/);
+  const b = await read(batchId);
+  assert.equal(b.status, 'failed');
+  assert.match(b.error!, /5 input rows expected/);
   // Not retried: the prepare activity ran exactly once.
-  const history = await stack.client.workflow.getHandle(`phonebatch-${batchId}`).fetchHistory();
+  const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
   const attempts = history
     .events!.filter((e) => e.activityTaskStartedEventAttributes)
     .map((e) => e.activityTaskStartedEventAttributes!.attempt);
@@ -132,54 +157,40 @@ test('a bad input found by the workflow fails it at once, non-retryable', async 
 test('cancel while the batch is still being prepared: it stays cancelled', async () => {
   // Regression: prepareBatch was not awaited on cancel and marked the batch running afterwards.
   const source = await start({ generate: { region: 'US', mode: 'random', count: 600_000, seed: 'prep' } });
-  await waitForBatch(stack.client, source.batchId);
+  await wait(source.batchId);
   const { batchId } = await start({ validate: { source: { batchRef: source.batchId } } });
-  await new Promise((r) => setTimeout(r, 200));
-  await cancelBatch(stack.client, batchId);
-  await waitForBatch(stack.client, batchId).then(
-    () => null,
-    (e) => e,
-  );
+  await stack.service.cancel('default', batchId);
+  await wait(batchId);
   await new Promise((r) => setTimeout(r, 2000));
-  const b = await getBatch(stack.pool, batchId);
-  assert.equal(b!.status, 'cancelled');
+  const b = await read(batchId);
+  assert.equal(b.status, 'cancelled');
   // Its counts are the ledger's: whatever chunks committed before the cancel, no more.
   const ledger = await stack.pool.query(
     'SELECT coalesce(sum(rows), 0)::int AS n FROM batch_chunks WHERE batch_id = $1',
     [batchId],
   );
-  assert.equal(b!.processed, ledger.rows[0].n);
+  assert.equal(b.processed, ledger.rows[0].n);
 });
 
 test("batchRef reads only a batch of the same project; another project's batch is not found", async () => {
-  const secret = await startBatch(stack.client, stack.pool, stack.config, {
-    project: 'alpha',
-    spec: { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0999 secret-of-alpha'] } } },
-  });
-  await waitForBatch(stack.client, secret.batchId);
+  const secret = await start(
+    { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0999 secret-of-alpha'] } } },
+    'alpha',
+  );
+  await wait(secret.batchId, 'alpha');
+  const before = await stack.pool.query('SELECT count(*)::int AS n FROM batches');
   for (const ref of [secret.batchId, '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90']) {
-    const thief = await startBatch(stack.client, stack.pool, stack.config, {
-      project: 'beta',
-      spec: { validate: { source: { batchRef: ref } } },
-    });
-    const err = await waitForBatch(stack.client, thief.batchId).then(
-      () => null,
-      (e) => e,
+    // Refused at submit, before any workflow or row exists.
+    await assert.rejects(
+      start({ validate: { source: { batchRef: ref } } }, 'beta'),
+      (e: unknown) =>
+        e instanceof BatchRefNotFoundError && /validate\.source\.batchRef: no batch .* in project beta/.test(e.message),
     );
-    assert.ok(err instanceof WorkflowFailedError, String(err));
-    assert.equal((err.cause as ApplicationFailure).type, 'SpecError');
-    assert.match((err.cause as ApplicationFailure).message, /validate\.source\.batchRef: no batch .* in project beta/);
-    const leaked = await stack.pool.query('SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1', [
-      thief.batchId,
-    ]);
-    assert.equal(leaked.rows[0].n, 0);
   }
-  // The owner can.
-  const own = await startBatch(stack.client, stack.pool, stack.config, {
-    project: 'alpha',
-    spec: { validate: { source: { batchRef: secret.batchId } } },
-  });
-  const final = await waitForBatch(stack.client, own.batchId);
+  assert.deepEqual((await stack.pool.query('SELECT count(*)::int AS n FROM batches')).rows, before.rows);
+  // The owner can, whatever the case of the id.
+  const own = await start({ validate: { source: { batchRef: secret.batchId.toUpperCase() } } }, 'alpha');
+  const final = await wait(own.batchId, 'alpha');
   assert.equal(final.processed, 2);
 });
 
@@ -199,8 +210,8 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
     'n/a',
   ];
   const { batchId } = await start({ validate: { defaultRegion: 'GB', source: { inline: inputs } } });
-  const final = await waitForBatch(stack.client, batchId);
-  assert.equal(final.phase, 'succeeded');
+  const final = await wait(batchId);
+  assert.equal(final.status, 'succeeded');
   assert.equal(final.processed, inputs.length);
 
   const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', '--default-region', 'GB'], {
@@ -261,7 +272,7 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
 
 test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', async () => {
   const { batchId } = await start({ generate: { region: 'GB', mode: 'random', count: 50_000, seed: 'pipe' } });
-  await waitForBatch(stack.client, batchId);
+  await wait(batchId);
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'export', batchId, '--format', 'ndjson'], {
     env: { ...process.env, PHONEBATCH_DATABASE_URL: stack.config.databaseUrl },
@@ -280,17 +291,13 @@ test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', asy
 test('kill -9 the worker mid-batch: a new worker finishes with exactly the requested rows', async () => {
   const count = 1_500_000;
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count, seed: 'crash' } });
-  await eventually(
-    'first chunks committed',
-    async () => (await queryProgress(stack.client, batchId)).processed > 0,
-    120_000,
-  );
+  await eventually('first chunks committed', async () => (await processed(batchId)) > 0, 120_000);
   await worker.kill9();
   const before = (await rowStats(batchId)).rows;
   assert.ok(before < count, 'the worker was killed before the batch finished');
   worker = await stack.startWorker();
-  const final = await waitForBatch(stack.client, batchId);
-  assert.equal(final.phase, 'succeeded');
+  const final = await wait(batchId);
+  assert.equal(final.status, 'succeeded');
   assert.equal(final.processed, count);
   assert.deepEqual(await rowStats(batchId), { rows: count, distinct_e164: count, distinct_keys: count, valid: count });
   const chunks = await stack.pool.query(
@@ -302,27 +309,20 @@ test('kill -9 the worker mid-batch: a new worker finishes with exactly the reque
 
 test('cancel mid-batch: the workflow ends cancelled and the stored rows match the counts', async () => {
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count: 20_000_000, seed: 'cancel' } });
-  await eventually(
-    'first chunks committed',
-    async () => (await queryProgress(stack.client, batchId)).processed > 0,
-    120_000,
-  );
-  assert.equal(await cancelBatch(stack.client, batchId), true);
-  const err = await waitForBatch(stack.client, batchId).then(
-    () => null,
-    (e) => e,
-  );
+  await eventually('first chunks committed', async () => (await processed(batchId)) > 0, 120_000);
+  await stack.service.cancel('default', batchId);
+  const err = await workflowError(batchId);
   assert.ok(err instanceof WorkflowFailedError, String(err));
   assert.ok(err.cause instanceof CancelledFailure, String(err.cause));
-  const b = await getBatch(stack.pool, batchId);
-  assert.equal(b!.status, 'cancelled');
+  const b = await read(batchId);
+  assert.equal(b.status, 'cancelled');
   const s1 = await rowStats(batchId);
-  assert.equal(s1.rows, b!.processed);
+  assert.equal(s1.rows, b.processed);
   assert.ok(s1.rows < 20_000_000);
   // Writing has stopped: nothing lands after the workflow closed.
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal((await rowStats(batchId)).rows, s1.rows);
-  const p = await queryProgress(stack.client, batchId);
+  const p = await stack.service.live(batchId, 2000);
   assert.equal(p.phase, 'cancelled');
   assert.equal(p.processed, s1.rows);
 });

@@ -135,7 +135,7 @@ test('an aborted chunk (cancellation) is rolled back whole', async () => {
 });
 
 test('an export whose consumer fails mid-COPY rejects, and the pool stays usable', async () => {
-  const { exportNumbers } = await import('../../db/batches.ts');
+  const { exportNumbers } = await import('../../db/numbers.ts');
   const { Writable } = await import('node:stream');
   const id = randomUUID();
   await writeChunk(pool, {

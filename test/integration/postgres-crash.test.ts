@@ -9,29 +9,32 @@
 import { after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, eventually, type Stack } from '../support/stack.ts';
-import { startBatch, queryProgress, waitForBatch } from '../../workflows/client.ts';
 import { workflowIdFor } from '../../workflows/shared.ts';
 
 const COUNT = 1_000_000;
 
 /** One batch with a crash at ~20 %: returns the outcome and how often finishBatch was asked. */
 async function crashOnce(stack: Stack, seed: string) {
-  const { batchId } = await startBatch(stack.client, stack.pool, stack.config, {
+  const { batchId } = await stack.service.submit({
+    project: 'default',
     spec: { generate: { region: 'GB', mode: 'random', count: COUNT, seed } },
     tuning: { chunksPerSlice: 2, parallelism: 4 },
   });
   await eventually(
     'a fifth of the batch committed',
-    async () => (await queryProgress(stack.client, batchId)).processed >= COUNT / 5,
+    async () => (await stack.service.live(batchId, 2000)).processed >= COUNT / 5,
     120_000,
   );
   await stack.pg.crash();
   await new Promise((r) => setTimeout(r, 500));
   await stack.pg.restart();
-  const result = await waitForBatch(stack.client, batchId).then(
-    (p) => ({ ok: true as const, processed: p.processed }),
-    (err: Error) => ({ ok: false as const, error: err.message }),
-  );
+  const result = await stack.client.workflow
+    .getHandle(workflowIdFor(batchId))
+    .result()
+    .then(
+      (p) => ({ ok: true as const, processed: p.processed }),
+      (err: Error) => ({ ok: false as const, error: err.message }),
+    );
   const row = await stack.pool.query<{ status: string; processed: string }>(
     'SELECT status, processed FROM batches WHERE id = $1',
     [batchId],

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, eventually, type Stack } from '../support/stack.ts';
 import { startTemporal, type RunningTemporal } from '../../devstack/temporal.ts';
-import { startBatch, queryProgress, waitForBatch } from '../../workflows/client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'phonebatch-temporal-'));
 const dbFile = join(dir, 'temporal.sqlite');
@@ -28,19 +27,21 @@ after(async () => {
 
 test('a Temporal restart mid-batch loses and duplicates nothing', async () => {
   const count = 1_000_000;
-  const { batchId } = await startBatch(stack.client, stack.pool, stack.config, {
+  const { batchId } = await stack.service.submit({
+    project: 'default',
     spec: { generate: { region: 'GB', mode: 'random', count, seed: 'restart' } },
     tuning: { chunksPerSlice: 1, parallelism: 2 },
   });
   await eventually(
     'first chunks committed',
-    async () => (await queryProgress(stack.client, batchId)).processed > 0,
+    async () => (await stack.service.live(batchId, 2000)).processed > 0,
     120_000,
   );
   const port = Number(stack.temporal.address.split(':')[1]);
   await stack.temporal.stop();
   restarted = await startTemporal({ port, dbFile });
-  const final = await waitForBatch(stack.client, batchId);
+  const final = await stack.service.wait('default', batchId);
+  assert.equal(final.status, 'succeeded');
   assert.equal(final.processed, count);
   const r = await stack.pool.query(
     'SELECT count(*)::int AS rows, count(DISTINCT e164)::int AS distinct_e164 FROM numbers WHERE batch_id = $1',

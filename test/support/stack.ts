@@ -13,6 +13,8 @@ import { startTemporal, type RunningTemporal } from '../../devstack/temporal.ts'
 import { spawnWorkerProcess, stopProcess } from '../../devstack/worker.ts';
 import { getPool, closePools } from '../../db/pool.ts';
 import { connectClient } from '../../workflows/client.ts';
+import { BatchService } from '../../batches/service.ts';
+import { Projects } from '../../batches/projects.ts';
 import type { Config } from '../../lib/config.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,6 +25,9 @@ export interface Stack {
   config: Config;
   pool: pg.Pool;
   client: Client;
+  /** The batch service over this stack (what every entry point calls). */
+  service: BatchService;
+  projects: Projects;
   /** Starts a worker process; resolves once it polls the task queue. */
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   stop(): Promise<void>;
@@ -57,6 +62,8 @@ export async function startStack(
     config,
     pool: getPool(config.databaseUrl),
     client,
+    service: new BatchService({ pool: getPool(config.databaseUrl), temporal: client, taskQueue: config.taskQueue }),
+    projects: new Projects(getPool(config.databaseUrl)),
     async startWorker(env = {}) {
       const w = spawnWorker(config, env);
       workers.push(w);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBatchSpec, assertBatchSpec, SpecError } from '../../batches/spec.ts';
+import { checkBatchSpec, assertBatchSpec } from '../../batches/spec.ts';
+import { SpecError } from '../../batches/errors.ts';
 
 const fields = (spec: unknown) => checkBatchSpec(spec).map((i) => i.field);
 
@@ -77,4 +78,27 @@ test('inline numbers PostgreSQL cannot store are refused at the boundary, naming
     );
   }
   assert.deepEqual(checkBatchSpec({ validate: { source: { inline: ['😀 +44 20 7946 0123'] } } }), []);
+});
+
+test('a validate spec has a source exactly when no rows are uploaded', () => {
+  const upload = { validate: { defaultRegion: 'GB' } };
+  assert.deepEqual(checkBatchSpec(upload, { uploaded: true }), []);
+  assert.match(checkBatchSpec(upload)[0]!.reason, /required: inline numbers or a batchRef/);
+  const both = checkBatchSpec({ validate: { source: { inline: ['1'] } } }, { uploaded: true });
+  assert.deepEqual(both, [{ field: 'validate.source', reason: 'the numbers are uploaded: leave source out' }]);
+  assert.deepEqual(fields({ validate: { source: { upload: { rows: 3 } } } }).slice(0, 1), ['validate.source']);
+  assert.match(
+    checkBatchSpec({ generate: { region: 'GB', count: 1 } }, { uploaded: true })[0]!.reason,
+    /only a validate/,
+  );
+});
+
+test('text PostgreSQL cannot store is refused in any spec string, naming the field', () => {
+  assert.deepEqual(fields({ generate: { region: 'GB', count: 1, seed: 'a\u0000b' } }), ['generate.seed']);
+  assert.deepEqual(fields({ validate: { source: { inline: ['ok', '\ud800x'] } } }), ['validate.source.inline.1']);
+});
+
+test('assertBatchSpec returns a batchRef in canonical (lower-case) form', () => {
+  const spec = assertBatchSpec({ validate: { source: { batchRef: '5F0C2A7E-3B1D-4C8E-9A6F-2D4B8E1C7A90' } } });
+  assert.deepEqual(spec, { validate: { source: { batchRef: '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90' } } });
 });

@@ -3,7 +3,7 @@
  * (the `ws` package) that record every message from the moment the socket exists.
  */
 import WebSocket from 'ws';
-import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from './auth.ts';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../api/auth.ts';
 
 export interface HttpResult {
   status: number;

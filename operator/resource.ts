@@ -1,10 +1,10 @@
 /**
  * The PhoneBatch custom resource (phonebatch.io/v1alpha1): names, TypeScript shapes and the
  * mapping from a resource's spec to the batch spec every entry point shares
- * (spec/batch-spec.ts). Pure: no I/O.
+ * (batches/spec.ts). Pure: no I/O.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { BatchSpec, GenerateSpec } from '../batches/spec.ts';
+import type { BatchSpec, GenerateSpec, InputRow } from '../batches/spec.ts';
 
 export const GROUP = 'phonebatch.io';
 export const VERSION = 'v1alpha1';
@@ -79,23 +79,25 @@ export function keyOf(o: KubernetesObject): string {
 }
 
 /**
- * The batch spec for a resource. A ConfigMap source must already be resolved to its lines
- * (`configMapLines`); batchRef and inline pass through. The CR-only fields (deletionPolicy,
- * cancel) are dropped. Does not validate: startBatch does (and throws SpecError).
+ * The batch spec for a resource: what the batch service is given (batches/service.ts). A
+ * ConfigMap source is not part of it: its lines go to the service as uploaded rows (see
+ * {@link linesOf}), and the spec then has no source. The CR-only fields (deletionPolicy, cancel)
+ * are dropped. Does not validate: the service does (SpecError).
  */
-export function toBatchSpec(spec: PhoneBatchSpec, configMapLines?: string[]): BatchSpec {
+export function toBatchSpec(spec: PhoneBatchSpec): BatchSpec {
   if (spec.generate) return { generate: spec.generate };
   const v = spec.validate!;
   const base = v.defaultRegion ? { defaultRegion: v.defaultRegion } : {};
   if (v.source.batchRef) return { validate: { ...base, source: { batchRef: v.source.batchRef } } };
-  const inline = v.source.inline ?? configMapLines ?? [];
-  return { validate: { ...base, source: { inline } } };
+  if (v.source.configMapKeyRef) return { validate: base };
+  return { validate: { ...base, source: { inline: v.source.inline ?? [] } } };
 }
 
 /** Splits ConfigMap data into input rows: one per non-empty line, trimmed. */
-export function linesOf(data: string): string[] {
+export function linesOf(data: string): InputRow[] {
   return data
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+    .filter((l) => l.length > 0)
+    .map((raw) => ({ raw }));
 }
