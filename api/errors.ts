@@ -91,7 +91,8 @@ const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
 
 /** Maps any error to the API's error body; unknown errors are 500 (and logged by the caller). */
 export function toErrorBody(err: unknown): ErrorBody {
-  if (err instanceof SpecError) return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+  if (err instanceof SpecError)
+    return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
   if (err instanceof BatchError) {
     return { code: BATCH_ERROR_CODE[err.code], message: err.message, statusCode: BATCH_ERROR_STATUS[err.code] };
   }

@@ -125,7 +125,8 @@ export class ProgressHub {
     const views = await Promise.all(
       rows.map(async (row) => {
         const f = this.followed.get(row.id);
-        if (f?.last && f.lastAt && Date.now() - f.lastAt < 2 * this.intervalMs) return batchState(row, { progress: f.last });
+        if (f?.last && f.lastAt && Date.now() - f.lastAt < 2 * this.intervalMs)
+          return batchState(row, { progress: f.last });
         try {
           // Short deadline: a greeting must not wait on a workflow no worker is running.
           return batchState(row, { progress: await this.deps.source.live(row.id, 500) });
