@@ -7,57 +7,66 @@ NODE ?= node
 TSX := $(NODE) --import tsx
 export PHONEBATCH_CACHE ?= $(HOME)/.cache/phonebatch
 
-.PHONY: crd help deps tools tools-all demo test test-unit test-integration test-cases test-differential typecheck bench clean
+.PHONY: crd help deps tools tools-all demo check lint format typecheck test test-unit test-integration test-cases test-differential bench clean
 
-help:
-	@echo "make demo   - start the embedded stack and run real generate + validate batches"
-	@echo "make test   - run every test (unit, integration against real services, shared cases)"
-	@echo "make bench  - throughput benchmarks, each beside a baseline measured in the same run"
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # npm ci only when package-lock.json changed since the last install.
 node_modules/.phonebatch-installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.phonebatch-installed
+deps: node_modules/.phonebatch-installed ## install npm packages (npm ci, only when the lock file changed)
 
-tools:
+tools: ## build the Temporal CLI into the tool cache (first run only)
 	@bash scripts/tools.sh temporal
 
-tools-all:
+tools-all: ## build every pinned tool: Temporal CLI, etcd, kube-apiserver, kubectl, Helm
 	@bash scripts/tools.sh temporal etcd kube helm
 
-demo: deps tools
+demo: deps tools ## start the embedded stack and run real generate + validate batches
 	$(NODE) bin/phonebatch.mjs demo
 
-typecheck: deps
-	npx tsc --noEmit -p tsconfig.json
+lint: deps ## ESLint (with the layer rules) and Prettier --check
+	npm run --silent lint
 
-test-unit: deps
-	$(TSX) --test test/unit/*.test.ts
+format: deps ## format the tree with Prettier
+	npm run --silent format
 
-test-cases: deps
+typecheck: deps ## tsc --noEmit over every source folder
+	npm run --silent typecheck
+
+test-unit: deps tools ## the fast tier: pure logic, and workflows on the Temporal test server with mocked activities
+	npm run --silent test:unit
+
+# lint and typecheck are single-threaded and independent: run them side by side.
+check: deps tools ## lint, typecheck and the fast tier (under a minute)
+	@$(MAKE) --no-print-directory -j2 lint typecheck
+	@$(MAKE) --no-print-directory test-unit
+
+test-cases: deps ## the shared bug-report cases through `phonebatch check`
 	@if [ -f ../shared/tools/check-cases.mjs ]; then $(NODE) ../shared/tools/check-cases.mjs ../shared/cases/phone-cases.json; \
 	else echo "../shared/tools/check-cases.mjs not present; shared cases still run in test/unit/shared-cases.test.ts"; fi
 
 # The fast path must equal libphonenumber-js parsePhoneNumber().isValid()/getType() exactly:
 # 2 M comparisons over every region; exits non-zero on any mismatch.
-test-differential: deps
+test-differential: deps ## fast path vs libphonenumber-js on 2 M numbers over every region
 	$(TSX) bench/differential.ts 2000000
 
-test-integration: deps tools-all
-	$(TSX) --test --test-concurrency=1 test/integration/*.test.ts
+test-integration: deps tools-all ## against real PostgreSQL, Temporal, kube-apiserver + etcd (and the CLI as a process)
+	npm run --silent test:integration
 
-test: typecheck test-unit test-cases test-differential test-integration
+test: check test-cases test-differential test-integration ## every test: the fast tier first, then cases, differential, integration
 
-bench: deps tools
+bench: deps tools ## throughput benchmarks, each beside a baseline measured in the same run
 	$(TSX) bench/run.ts
 	$(TSX) bench/core-generate.ts
 	$(TSX) bench/api.ts
 
 # Regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the TypeBox batch spec.
-crd: deps
+crd: deps ## regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the batch spec
 	$(TSX) operator/crd-gen.ts --write
 
-clean:
+clean: ## remove node_modules and .tmp
 	rm -rf node_modules .tmp

@@ -25,7 +25,7 @@ for (const s of specs) {
   });
   const t2 = performance.now();
   console.log(
-    `${JSON.stringify(s)}: setup ${(t1 - t0).toFixed(0)} ms, ${(g.count / ((t2 - t1) / 1000) / 1e6).toFixed(2)} M numbers/s (${g.count} numbers)`,
+    `${JSON.stringify(s)}: setup ${(t1 - t0).toFixed(0)} ms, ${(g.count / ((t2 - t1) / 1000) / 1e6).toFixed(2)} M numbers/s (${g.count} numbers, ${bytes} bytes of E.164)`,
   );
 }
 // validator alone

@@ -46,7 +46,7 @@ export function compareRegion(region: Region, n: number, seed: number, out: Mism
   const cls = compileRegion(region);
   const r = rng(seed);
   const maxLen = Math.min(17, Math.max(...plan.possibleLengths) + 1);
-  let space: NumberSpace | null = null;
+  let space: NumberSpace | null;
   try {
     space = new NumberSpace(region, regionAutomaton(region, null));
     if (space.count === 0) space = null;

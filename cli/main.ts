@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { NUMBER_TYPES } from '../core/types.ts';
 import { normalizeRegion } from '../core/normalize.ts';
 import type { GenerateSpec, InputRow } from '../batches/spec.ts';
+import type { OpenedService } from '../batches/service.ts';
 import { loadConfig } from '../lib/config.ts';
 import { BatchEndedError, fail } from './errors.ts';
 import { runCheck } from './check.ts';
@@ -219,7 +220,7 @@ program
   });
 
 /** Runs `fn` with a batch service for the environment's configuration, then closes it. */
-async function withService<T>(fn: (o: import('../batches/service.ts').OpenedService) => Promise<T>): Promise<T> {
+async function withService<T>(fn: (o: OpenedService) => Promise<T>): Promise<T> {
   const { openBatchService } = await import('../batches/service.ts');
   const opened = openBatchService(loadConfig());
   try {

@@ -9,7 +9,7 @@
  *    and hand every key of the new cache to `onKey`, so reconcile never depends on events.
  * Consumers read objects from {@link ResilientInformer.get} (the cache), never from events.
  */
-import { KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
+import { type KubeConfig, ListWatch, Watch, type KubernetesListObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { keyOf, type PhoneBatch } from './resource.ts';
 

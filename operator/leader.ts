@@ -58,7 +58,7 @@ export class LeaderElector {
         this.o.log.error('could not renew the lease within the renew deadline; stepping down');
         this.o.onStoppedLeading();
       }
-      if (!this.stopped) this.timer = setTimeout(tick, this.o.retryPeriodMs);
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.o.retryPeriodMs);
     };
     void tick();
   }

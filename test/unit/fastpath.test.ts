@@ -71,23 +71,24 @@ test('national prefix written after the calling code never validates (no round t
   }
 });
 
-test('differential: focus regions, ~20k inputs each', () => {
+// A sample for the fast tier; `make test-differential` compares 2 M inputs over every region.
+test('the fast path agrees with libphonenumber-js on ~4k inputs in each focus region', () => {
   const mism: Mismatch[] = [];
   let n = 0;
   FOCUS.forEach((r, i) => {
-    n += compareRegion(r, 20_000, 1000 + i, mism);
+    n += compareRegion(r, 4_000, 1000 + i, mism);
   });
-  assert.ok(n >= 400_000);
+  assert.ok(n >= 80_000);
   assert.deepEqual(mism.slice(0, 5), []);
 });
 
-test('differential: every region, smaller sample', () => {
+test('the fast path agrees with libphonenumber-js on 200 inputs in every region', () => {
   const mism: Mismatch[] = [];
-  allRegions().forEach((r, i) => compareRegion(r, 600, 7 + i, mism));
+  allRegions().forEach((r, i) => compareRegion(r, 200, 7 + i, mism));
   assert.deepEqual(mism.slice(0, 5), []);
 });
 
-test('differential: numbers produced by the generator', () => {
+test('every number the generator produces is valid, with its type, for libphonenumber-js', () => {
   const specs = [
     { region: 'US', mode: 'random', count: 3000, areaCodes: ['212', '646'] },
     { region: 'GB', mode: 'random', count: 3000 },

@@ -45,7 +45,8 @@ test('valid numbers strictly exceed the naive one-parse-per-field baseline', () 
   let naiveOther = 0;
   for (const r of rows) {
     const n = naive(r);
-    if (n) n.own ? naiveOwn++ : naiveOther++;
+    if (n?.own) naiveOwn++;
+    else if (n) naiveOther++;
   }
   assert.equal(naiveOwn, 1180);
   assert.equal(naiveOther, 7);
