@@ -30,7 +30,7 @@ declare module 'fastify' {
 }
 
 /** The token a request carries, or null. Only upgrade requests may use the subprotocol form. */
-export function extractToken(req: FastifyRequest): string | null {
+function extractToken(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
   if (typeof h === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(h);

@@ -58,7 +58,7 @@ export const errors = {
   unavailable: (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable, retry later`),
 };
 
-export function joinIssues(issues: SpecIssue[]): string {
+function joinIssues(issues: SpecIssue[]): string {
   return issues.map((i) => `${i.field}: ${i.reason}`).join('; ') || 'request: invalid';
 }
 

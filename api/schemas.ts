@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../batches/spec.ts';
 import { ErrorBodySchema } from './errors.ts';
+import { BATCH_STATUSES } from '../batches/state.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Region = GenerateSpecSchema.properties.region;
@@ -25,9 +26,9 @@ const Cursor = Type.String({
 });
 const BoolQuery = Type.Boolean({ description: 'true or false.' });
 
-export const BatchStatusSchema = Type.Union(
-  ['pending', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
-  { description: 'Batch status.' },
+const BatchStatusSchema = Type.Union(
+  BATCH_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'Batch status (batches/state.ts).' },
 );
 
 export const ListBatchesQuery = Type.Object({
@@ -138,7 +139,7 @@ const resultFields = {
   error: Nullable(Type.String()),
   detail: Nullable(Type.String()),
 };
-export const NumberView = Type.Object({
+const NumberView = Type.Object({
   seq: Type.Integer(),
   part: Type.Integer(),
   raw: Nullable(Type.String()),
@@ -149,7 +150,7 @@ export const NumberView = Type.Object({
 export const NumberPage = Type.Object({ items: Type.Array(NumberView), nextCursor: Nullable(Type.String()) });
 
 /** One number found, exactly as `phonebatch check` prints it. */
-export const CheckLine = Type.Object(
+const CheckLine = Type.Object(
   {
     line: Type.Integer({ description: '1-based position of the raw field in `numbers`.' }),
     index: Type.Integer({ description: 'Position of the number within the field.' }),

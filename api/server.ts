@@ -12,7 +12,7 @@ import type { Projects } from '../batches/projects.ts';
 import { logger as defaultLogger } from '../lib/logger.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
-import { ApiError, errorHandler, errors } from './errors.ts';
+import { errorHandler, errors } from './errors.ts';
 import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
 import { createMetrics, type ApiMetrics } from './metrics.ts';
@@ -120,5 +120,3 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   app.addHook('onClose', async () => hub.stop());
   return { app, hub, metrics, tokens };
 }
-
-export { ApiError };

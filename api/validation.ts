@@ -18,7 +18,7 @@ if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Nu
 const MAX_ISSUES = 20;
 
 /** Field-named issues of `value` against `schema`, at most 20; `prefix` is e.g. `body`. */
-export function schemaIssues(schema: TSchema, value: unknown, prefix: string): SpecIssue[] {
+function schemaIssues(schema: TSchema, value: unknown, prefix: string): SpecIssue[] {
   const out: SpecIssue[] = [];
   const seen = new Set<string>();
   for (const e of Value.Errors(schema, value)) {
@@ -47,7 +47,7 @@ class RequestValidationError extends Error {
  * for JSON specs and streamed uploads) are documentation only: the handler checks them.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart, contentType }) => {
-  if (contentType !== undefined || (schema as Record<string, unknown>)['x-skip-validation']) return () => true;
+  if (contentType !== undefined) return () => true;
   const convert = httpPart === 'querystring' || httpPart === 'params' || httpPart === 'headers';
   const prefix = httpPart === 'params' ? 'path' : (httpPart ?? 'body');
   const uuidKeys = convert ? uuidProperties(schema) : [];

@@ -29,13 +29,13 @@ const SLOW_CLIENT_BYTES = 256 * 1024;
  * Above this many buffered bytes a client is not reading at all: the socket is closed (1008)
  * instead of queueing replies without bound (e.g. a paused client sending pings).
  */
-export const MAX_BUFFERED_BYTES = 1024 * 1024;
+const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * At most this many bytes of client messages waiting for their reply per socket (each message
  * counts its size plus PENDING_OVERHEAD); beyond, the socket is closed (1008). Replies are
  * cheap, so only a client flooding while its earlier messages wait on I/O gets near it.
  */
-export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 const PENDING_OVERHEAD = 64;
 /** A socket closed for policy reasons is cut off after this long if its client never completes the close handshake. */
 const POLICY_CLOSE_GRACE_MS = 5_000;

@@ -5,9 +5,9 @@
  */
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { getCountries } from 'libphonenumber-js/max';
 import { NUMBER_TYPES, type GenerateRequest } from '../core/types.ts';
 import { createGenerator, GenerateSpecError } from '../core/generate.ts';
+import { allRegions, isKnownRegion } from '../core/metadata.ts';
 import { SpecError, type SpecIssue } from './errors.ts';
 
 // TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
@@ -18,12 +18,12 @@ if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (v) => UUID.test(v))
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Largest generate count one batch may request (100 M, within continue-as-new limits). */
-export const MAX_GENERATE_COUNT = 100_000_000;
+const MAX_GENERATE_COUNT = 100_000_000;
 /** Largest inline validate source (rows); bigger inputs go through an upload. */
 export const MAX_INLINE_NUMBERS = 10_000;
 
 /** Regions libphonenumber-js/max has metadata for (ISO 3166-1 alpha-2, plus 001 non-geo excluded). */
-export const REGIONS: readonly string[] = getCountries();
+export const REGIONS: readonly string[] = allRegions();
 
 const RegionSchema = Type.String({
   pattern: '^[A-Z]{2}$',
@@ -39,13 +39,10 @@ export const NumberTypeSchema = Type.Union(
   },
 );
 
-export const GenerateModeSchema = Type.Union(
-  [Type.Literal('fictional'), Type.Literal('random'), Type.Literal('range')],
-  {
-    description:
-      'fictional (default): only regulator-published drama/test ranges. random: uniformly sampled numbers valid under the numbering plan. range: numbers of an explicit prefix block you own.',
-  },
-);
+const GenerateModeSchema = Type.Union([Type.Literal('fictional'), Type.Literal('random'), Type.Literal('range')], {
+  description:
+    'fictional (default): only regulator-published drama/test ranges. random: uniformly sampled numbers valid under the numbering plan. range: numbers of an explicit prefix block you own.',
+});
 
 export const GenerateSpecSchema = Type.Object(
   {
@@ -110,14 +107,11 @@ export const BatchSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type GenerateMode = Static<typeof GenerateModeSchema>;
 export type GenerateSpec = Static<typeof GenerateSpecSchema>;
 // The core reads a generate block as its own GenerateRequest: the two must stay one shape.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const generateShapeMatchesCore: Same<GenerateSpec, GenerateRequest> = true;
 void generateShapeMatchesCore;
-export type ValidateSpec = Static<typeof ValidateSpecSchema>;
-export type ValidateSource = Static<typeof ValidateSourceSchema>;
 export type BatchSpec = Static<typeof BatchSpecSchema>;
 
 /** One raw input row of a validate batch: what an upload (CSV, NDJSON, ConfigMap) turns into. */
@@ -155,7 +149,7 @@ export function checkBatchSpec(spec: unknown, ctx: SpecContext = {}): SpecIssue[
   if (s.generate && s.validate) issues.push({ field: 'spec', reason: 'generate and validate are mutually exclusive' });
   if (s.generate) {
     const g = s.generate;
-    if (!REGIONS.includes(g.region)) issues.push({ field: 'generate.region', reason: `unknown region "${g.region}"` });
+    if (!isKnownRegion(g.region)) issues.push({ field: 'generate.region', reason: `unknown region "${g.region}"` });
     if ((g.mode ?? 'fictional') === 'range' && !g.prefix)
       issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
     if ((g.mode ?? 'fictional') !== 'range' && g.prefix)
@@ -165,7 +159,7 @@ export function checkBatchSpec(spec: unknown, ctx: SpecContext = {}): SpecIssue[
     if (ctx.uploaded) issues.push({ field: 'spec', reason: 'only a validate batch takes uploaded rows' });
   }
   const v = s.validate;
-  if (v?.defaultRegion && !REGIONS.includes(v.defaultRegion)) {
+  if (v?.defaultRegion && !isKnownRegion(v.defaultRegion)) {
     issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${v.defaultRegion}"` });
   }
   if (v && ctx.uploaded && v.source) {

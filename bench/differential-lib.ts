@@ -6,7 +6,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { compileRegion } from '../core/fastpath.ts';
 import { getRegionPlan } from '../core/metadata.ts';
-import { NumberSpace, regionAutomaton } from '../core/regex-automaton.ts';
+import { NumberSpace, regionAutomaton } from '../core/number-space.ts';
 import type { Region } from '../core/types.ts';
 
 export interface Mismatch {

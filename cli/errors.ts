@@ -29,7 +29,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'validate.defaultRegion': '--default-region',
 };
 
-export function describeSpecError(err: SpecError): string {
+function describeSpecError(err: SpecError): string {
   return err.issues
     .map((i) => {
       const base = i.field.replace(/\.\d+$/, '');

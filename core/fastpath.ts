@@ -13,13 +13,8 @@
  * Speed comes from compiling each pattern once (libphonenumber builds a RegExp per match in
  * helpers/matchesEntirely.js) and from starting at the known region instead of parsing text.
  */
-import {
-  MAX_LENGTH_FOR_NSN,
-  MIN_LENGTH_FOR_NSN,
-  NON_FIXED_LINE_TYPES,
-  getRegionPlan,
-  type RegionPlan,
-} from './metadata.ts';
+import { MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, getRegionPlan } from './metadata.ts';
+import { anchored, numberType, testRegExp, typeRules, validType, type TypeRules } from './number-type.ts';
 import type { NumberType, Region } from './types.ts';
 
 export interface Classification {
@@ -30,76 +25,12 @@ export interface Classification {
 
 const INVALID: Classification = Object.freeze({ valid: false, type: null }) as Classification;
 
-interface CompiledType {
-  type: NumberType;
-  re: RegExp;
-  lengths: Uint8Array;
-}
-
-/** One region's patterns compiled once; the part of getNumberType that depends on the region. */
-interface TypeMatcher {
-  national: RegExp;
-  hasTypes: boolean;
-  fixed: CompiledType | null;
-  /** FIXED_LINE match ⇒ FIXED_LINE_OR_MOBILE without checking MOBILE (pattern '' or no MOBILE type). */
-  fixedImpliesMobile: boolean;
-  mobile: CompiledType | null;
-  others: CompiledType[];
-}
-
 const DIGITS = /^[0-9]+$/;
-
-function anchored(src: string): RegExp {
-  return new RegExp('^(?:' + src + ')$');
-}
-
-function lengthSet(lengths: readonly number[]): Uint8Array {
-  const s = new Uint8Array(MAX_LENGTH_FOR_NSN + 2);
-  for (const l of lengths) if (l >= 0 && l < s.length) s[l] = 1;
-  return s;
-}
-
-function compileTypes(plan: RegionPlan): TypeMatcher {
-  const ct = (t: NumberType): CompiledType | null => {
-    const d = plan.types[t];
-    // isNumberTypeEqualTo: a missing type or an empty pattern never matches.
-    if (!d || !d.pattern) return null;
-    return { type: t, re: anchored(d.pattern), lengths: lengthSet(d.possibleLengths) };
-  };
-  const mob = plan.types.MOBILE;
-  return {
-    national: anchored(plan.nationalNumberPattern),
-    hasTypes: plan.hasTypes,
-    fixed: ct('FIXED_LINE'),
-    fixedImpliesMobile: !mob || mob.pattern === '',
-    mobile: ct('MOBILE'),
-    others: NON_FIXED_LINE_TYPES.map(ct).filter((x): x is CompiledType => x !== null),
-  };
-}
-
-/** Mirrors helpers/getNumberType.js; undefined when the number is not valid for the plan. */
-function numberType(m: TypeMatcher, nsn: string): NumberType | undefined {
-  if (!m.national.test(nsn)) return undefined;
-  const n = nsn.length;
-  const f = m.fixed;
-  if (f !== null && f.lengths[n] === 1 && f.re.test(nsn)) {
-    if (m.fixedImpliesMobile) return 'FIXED_LINE_OR_MOBILE';
-    const mo = m.mobile;
-    if (mo !== null && mo.lengths[n] === 1 && mo.re.test(nsn)) return 'FIXED_LINE_OR_MOBILE';
-    return 'FIXED_LINE';
-  }
-  const o = m.others;
-  for (let i = 0; i < o.length; i++) {
-    const t = o[i];
-    if (t.lengths[n] === 1 && t.re.test(nsn)) return t.type;
-  }
-  return undefined;
-}
 
 /** How getCountryByNationalNumber decides whether `region` claims an NSN. */
 interface Claimer {
   leadingDigits: RegExp | null;
-  types: TypeMatcher;
+  types: TypeRules<RegExp>;
 }
 
 /** A region's validator with every RegExp precompiled. Build with {@link compileRegion}. */
@@ -125,16 +56,15 @@ const classifierCache = new Map<string, RegionClassifier>();
  *  - helpers/getCountryByNationalNumber.js: for shared calling codes, regions are tried in
  *    metadata order; one with `leadingDigits` claims on a prefix match, one without claims
  *    when getNumberType is defined; the first claimer is `.country`;
- *  - isValid.js / helpers/getNumberType.js: national pattern, then FIXED_LINE (FIXED_LINE_OR_MOBILE
- *    when MOBILE is absent, '' or also matches), then the other types in fixed order, each
- *    gated by its possible lengths.
+ *  - isValid.js / helpers/getNumberType.js: core/number-type.ts, shared with the validator and
+ *    the automaton.
  * @throws Error for a region without metadata.
  */
 export function compileRegion(region: Region): RegionClassifier {
   const hit = classifierCache.get(region);
   if (hit) return hit;
   const plan = getRegionPlan(region);
-  const own = compileTypes(plan);
+  const own = typeRules(plan, anchored);
   const shared = plan.callingCodeRegions.length > 1;
   const idx = plan.callingCodeRegions.indexOf(region);
   const earlier: Claimer[] = shared
@@ -142,7 +72,7 @@ export function compileRegion(region: Region): RegionClassifier {
         const p = getRegionPlan(r);
         return {
           leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null,
-          types: compileTypes(p),
+          types: typeRules(p, anchored),
         };
       })
     : [];
@@ -165,12 +95,17 @@ export function compileRegion(region: Region): RegionClassifier {
         region: r,
         c: {
           leadingDigits: p.leadingDigits ? new RegExp('^(?:' + p.leadingDigits + ')') : null,
-          types: compileTypes(p),
+          types: typeRules(p, anchored),
         },
       };
     });
     for (const { region: r, c } of groupClaimers) {
-      if (c.leadingDigits !== null ? c.leadingDigits.test(nn) : numberType(c.types, nn) !== undefined) return r;
+      if (
+        c.leadingDigits !== null
+          ? c.leadingDigits.test(nn)
+          : numberType(c.types, nn, nn.length, testRegExp) !== undefined
+      )
+        return r;
     }
     return undefined;
   };
@@ -199,15 +134,14 @@ export function compileRegion(region: Region): RegionClassifier {
     }
     for (let i = 0; i < earlier.length; i++) {
       const c = earlier[i];
-      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn) !== undefined)
+      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn, n, testRegExp) !== undefined)
         return undefined;
     }
     if (ownLeading !== null) {
       // Claimed on leading digits alone; validity is then checked separately by isValid().
       if (!ownLeading.test(nsn)) return undefined;
     }
-    if (!own.hasTypes) return own.national.test(nsn) ? null : undefined;
-    return numberType(own, nsn);
+    return validType(own, nsn, n, testRegExp);
   };
 
   const classifier: RegionClassifier = {

@@ -11,7 +11,7 @@
  * Candidate spaces (all exact and dense):
  *  - fictional: regulator-published drama/test numbers (core/fictional.ts) that validate;
  *  - random: every NSN valid for the region (and type, and `areaCodes` as NSN leading digits),
- *    counted and unranked by the automaton (core/regex-automaton.ts);
+ *    counted and unranked by the automaton (core/number-space.ts);
  *  - range: the valid NSNs starting with the owned prefix. Numbers of the block that
  *    libphonenumber does not consider valid are NOT emitted (capacity counts valid ones only),
  *    because every generated number must validate.
@@ -20,7 +20,7 @@ import { compileRegion, type RegionClassifier } from './fastpath.ts';
 import { fictionalRegions, fictionalSet, hasFictionalRange } from './fictional.ts';
 import { getRegionPlan, isKnownRegion, regionsForCallingCode } from './metadata.ts';
 import { createPermutation, hash32, type Permutation } from './permutation.ts';
-import { NumberSpace, regionAutomaton } from './regex-automaton.ts';
+import { NumberSpace, regionAutomaton } from './number-space.ts';
 import type { GeneratedNumber, GenerateRequest, NumberType, Region } from './types.ts';
 
 /** A spec that cannot be honoured: `field` is the spec path (e.g. `generate.count`), `reason` why. */
@@ -87,7 +87,7 @@ function cached(key: string, make: () => Space): Space {
  * The seed used when the spec has none: a hash of the spec without `seed` and `count`, so the
  * same spec gives the same numbers, and a bigger count extends a smaller one (same prefix of seqs).
  */
-export function defaultSeed(spec: GenerateRequest): string {
+function defaultSeed(spec: GenerateRequest): string {
   const canon = JSON.stringify([
     spec.region,
     spec.mode ?? 'fictional',

@@ -1,8 +1,9 @@
 /**
- * Read-only access to libphonenumber-js/max metadata, in the shape the fast validator and the
- * automaton need. Everything here mirrors accessors of libphonenumber-js's `Metadata`
- * (source/metadata.js); nothing is re-derived from other sources, so the fast paths stay
- * exactly as strict as the library.
+ * The only accessor of libphonenumber-js/max metadata in the project: read-only views in the
+ * shapes the validator (core/plan-mirror.ts), the fast path (core/fastpath.ts) and the
+ * automaton (core/number-space.ts) need. Everything here mirrors accessors of
+ * libphonenumber-js's `Metadata` (source/metadata.js); nothing is re-derived from other
+ * sources, so the fast paths stay exactly as strict as the library.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,17 +22,11 @@ export const LIBPHONENUMBER_VERSION: string = (() => {
 })();
 
 interface RawMetadataJson {
-  version: number;
   country_calling_codes: Record<string, string[]>;
-  countries: Record<string, unknown[]>;
 }
 
 // `Metadata` from /max is constructed over metadata.max.json; `.metadata` is that JSON.
-const META = new Metadata() as unknown as MetadataApi;
-const RAW = META.metadata as RawMetadataJson;
-
-/** Schema version of metadata.max.json (the `version` field of the JSON). */
-export const METADATA_SCHEMA_VERSION: number = RAW.version;
+const RAW = (new Metadata() as unknown as MetadataApi).metadata as RawMetadataJson;
 
 /**
  * Type check order of libphonenumber-js `getNumberType` (helpers/getNumberType.js):
@@ -50,7 +45,7 @@ export const NON_FIXED_LINE_TYPES: readonly NumberType[] = [
 ];
 
 /** Types that carry their own pattern in metadata (FIXED_LINE_OR_MOBILE is derived). */
-export const PATTERN_TYPES: readonly NumberType[] = ['FIXED_LINE', ...NON_FIXED_LINE_TYPES];
+const PATTERN_TYPES: readonly NumberType[] = ['FIXED_LINE', ...NON_FIXED_LINE_TYPES];
 
 /** Length limits applied by `parse()` before any pattern is consulted (source/constants.js). */
 export const MIN_LENGTH_FOR_NSN = 2;
@@ -64,21 +59,43 @@ export interface TypeDesc {
   possibleLengths: readonly number[];
 }
 
-/** Everything libphonenumber consults to validate, type and attribute a region's numbers. */
-export interface RegionPlan {
+/** One number format of a plan (metadata.js `Format`). */
+export interface FormatDesc {
+  pattern: string;
+  format: string;
+  leadingDigitsPatterns: readonly string[];
+  nationalPrefixFormattingRule: string | null;
+}
+
+/**
+ * A numbering plan as `Metadata.selectNumberingPlan(key)` selects it: by region, or by calling
+ * code for the non-geographic entities (region `001`, e.g. +800, +979).
+ */
+export interface NumberingPlan {
+  nationalNumberPattern: string;
+  /** Possible national number lengths, ascending; empty when the plan sets none. */
+  possibleLengths: readonly number[];
+  hasTypes: boolean;
+  /** Keyed by the pattern-bearing types; absent key = no such type in metadata. */
+  types: Partial<Record<NumberType, TypeDesc>>;
+  /** Formats in metadata order (format.js picks the first that fits). */
+  formats: readonly FormatDesc[];
+  /** Extension prefix for formatting, e.g. " ext. " (`Metadata.ext()`). */
+  ext: string;
+  /** The plan's own national (trunk) prefix, e.g. "0"; null when it has none. */
+  nationalPrefix: string | null;
+}
+
+/** A region's numbering plan plus what libphonenumber consults to attribute a number to it. */
+export interface RegionPlan extends NumberingPlan {
   region: Region;
   callingCode: string;
   /** Regions sharing the calling code in libphonenumber's order (main region first). */
   callingCodeRegions: readonly Region[];
   /** The region whose plan `selectNumberingPlan(callingCode)` picks (used for prefix stripping). */
   mainRegion: Region;
-  nationalNumberPattern: string;
-  possibleLengths: readonly number[];
   /** `leadingDigits` pattern (source of a non-anchored `search()`); null when absent. */
   leadingDigits: string | null;
-  hasTypes: boolean;
-  /** Keyed by the pattern-bearing types; absent key = no such type in metadata. */
-  types: Partial<Record<NumberType, TypeDesc>>;
   /** `nationalPrefixForParsing()` (falls back to nationalPrefix), or null. */
   nationalPrefixForParsing: string | null;
   nationalPrefixTransformRule: string | null;
@@ -88,6 +105,12 @@ interface TypeApi {
   pattern(): string;
   possibleLengths(): number[] | undefined;
 }
+interface FormatApi {
+  pattern(): string;
+  format(): string;
+  leadingDigitsPatterns(): string[];
+  nationalPrefixFormattingRule(): string | undefined;
+}
 interface NumberingPlanApi {
   callingCode(): string;
   nationalNumberPattern(): string;
@@ -95,17 +118,56 @@ interface NumberingPlanApi {
   leadingDigits(): string | undefined;
   hasTypes(): boolean;
   type(t: string): TypeApi | undefined;
+  formats(): FormatApi[];
+  nationalPrefix(): string | undefined;
   nationalPrefixForParsing(): string | undefined;
   nationalPrefixTransformRule(): string | undefined;
 }
+/** The parts of libphonenumber-js's Metadata class used here (not in its .d.ts). */
 interface MetadataApi {
   metadata: unknown;
   numberingPlan: NumberingPlanApi;
   selectNumberingPlan(c: string): void;
+  ext(): string;
 }
 
 const ALL_REGIONS = new Set<string>(getCountries());
 const planCache = new Map<string, RegionPlan>();
+const numberingPlanCache = new Map<string, NumberingPlan>();
+
+/**
+ * The numbering plan selected by `key`: a region, or a calling code (what parse() selects for a
+ * number of a non-geographic entity). Cached.
+ * @throws Error when libphonenumber has no plan for `key`.
+ */
+export function getNumberingPlan(key: string): NumberingPlan {
+  const hit = numberingPlanCache.get(key);
+  if (hit) return hit;
+  const m = new Metadata() as unknown as MetadataApi;
+  m.selectNumberingPlan(key);
+  const np = m.numberingPlan;
+  const types: Partial<Record<NumberType, TypeDesc>> = {};
+  for (const t of PATTERN_TYPES) {
+    const td = np.type(t);
+    if (td) types[t] = { pattern: td.pattern(), possibleLengths: td.possibleLengths() ?? np.possibleLengths() ?? [] };
+  }
+  const plan: NumberingPlan = {
+    nationalNumberPattern: np.nationalNumberPattern(),
+    possibleLengths: np.possibleLengths() ?? [],
+    hasTypes: np.hasTypes(),
+    types,
+    formats: np.formats().map((f) => ({
+      pattern: f.pattern(),
+      format: f.format(),
+      leadingDigitsPatterns: f.leadingDigitsPatterns(),
+      nationalPrefixFormattingRule: f.nationalPrefixFormattingRule() || null,
+    })),
+    ext: m.ext(),
+    nationalPrefix: np.nationalPrefix() || null,
+  };
+  numberingPlanCache.set(key, plan);
+  return plan;
+}
 
 /** True when libphonenumber-js/max has metadata for `region`. */
 export function isKnownRegion(region: string): region is Region {
@@ -123,35 +185,23 @@ export function getRegionPlan(region: Region): RegionPlan {
   const m = new Metadata() as unknown as MetadataApi;
   m.selectNumberingPlan(region);
   const np = m.numberingPlan;
+  const own = getNumberingPlan(region);
   const callingCode = np.callingCode();
   const callingCodeRegions = RAW.country_calling_codes[callingCode] as Region[];
-  const types: Partial<Record<NumberType, TypeDesc>> = {};
-  for (const t of PATTERN_TYPES) {
-    const td = np.type(t);
-    if (td) types[t] = { pattern: td.pattern(), possibleLengths: td.possibleLengths() ?? np.possibleLengths() };
-  }
   const mainPlan = new Metadata() as unknown as MetadataApi;
   mainPlan.selectNumberingPlan(callingCode); // what parse() selects before stripping a national prefix
   const plan: RegionPlan = {
+    ...own,
     region,
     callingCode,
     callingCodeRegions,
-    mainRegion: callingCodeRegions[0],
-    nationalNumberPattern: np.nationalNumberPattern(),
-    possibleLengths: np.possibleLengths(),
+    mainRegion: callingCodeRegions[0]!,
     leadingDigits: np.leadingDigits() || null,
-    hasTypes: np.hasTypes(),
-    types,
     nationalPrefixForParsing: mainPlan.numberingPlan.nationalPrefixForParsing() || null,
     nationalPrefixTransformRule: mainPlan.numberingPlan.nationalPrefixTransformRule() || null,
   };
   planCache.set(region, plan);
   return plan;
-}
-
-/** All calling codes with metadata (geographic ones; non-geographic "001" entities included). */
-export function callingCodes(): string[] {
-  return Object.keys(RAW.country_calling_codes);
 }
 
 /** Regions sharing `callingCode`, main region first; undefined for an unknown code. */
@@ -162,9 +212,4 @@ export function regionsForCallingCode(callingCode: string): readonly Region[] | 
 /** Every region libphonenumber-js/max knows, in its order. */
 export function allRegions(): Region[] {
   return getCountries();
-}
-
-/** The main `Metadata` instance (shared, do not select plans on it). */
-export function rawMetadata(): RawMetadataJson {
-  return RAW;
 }

@@ -7,7 +7,7 @@
  * character by character, so every position in the normalised text can be traced back to
  * the substring of the raw field it came from (results report `input` as written).
  */
-import { isSupportedCountry } from 'libphonenumber-js/max';
+import { isKnownRegion } from './metadata.ts';
 import type { Region } from './types.ts';
 
 /** Normalised text plus, per UTF-16 unit of `text`, the raw span it came from. */
@@ -113,11 +113,11 @@ export function normalizeRegion(region?: string | null): Region | undefined {
   let r = String(region).trim().toUpperCase();
   if (r === '') return undefined;
   r = REGION_ALIASES[r] ?? r;
-  return isSupportedCountry(r) ? (r as Region) : undefined;
+  return isKnownRegion(r) ? r : undefined;
 }
 
 /** ITU-T E.161 keypad letters; used only to describe (not convert) vanity numbers. */
-export const E161: Readonly<Record<string, string>> = {
+const E161: Readonly<Record<string, string>> = {
   A: '2',
   B: '2',
   C: '2',
@@ -151,4 +151,14 @@ export function e161Digits(s: string): string {
   let out = '';
   for (const ch of s) out += E161[ch.toUpperCase()] ?? ch;
   return out;
+}
+
+/** The ASCII digits 0–9 in `s` from `start` to `end` (UTF-16 offsets; default the whole string). */
+export function countDigits(s: string, start = 0, end = s.length): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
 }

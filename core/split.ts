@@ -13,6 +13,9 @@
  *    soft boundary only when the scorer says the parts read better as separate numbers.
  */
 
+import { LONG_LABELS, SHORT_LABELS } from './labels.ts';
+import { countDigits } from './normalize.ts';
+
 /** Half-open range [start, end) into the normalised field text. */
 export interface Span {
   start: number;
@@ -21,12 +24,6 @@ export interface Span {
 
 /** Kind of separator before a group: hard separators always split; the rest are soft. */
 export type Boundary = 'hard' | 'slash' | 'dash' | 'space';
-
-const LONG_LABELS =
-  'tel(?:ephone|efono|efone|efon|efoon|efax|f)?|t[ée]l[ée]phone|t[ée]l|phone|fax|telefax|' +
-  'mob(?:ile|il)?|cell(?:phone)?|gsm|hotline|whatsapp|tlf|tfn|landline|switchboard';
-// One- or two-letter labels are only labels when followed by `.` or `:` (`T: 020…`, `M. 07…`).
-const SHORT_LABELS = 't|f|m|ph|tf';
 
 /**
  * Hard separators. Labels are matched only at a word start not glued to a digit or dash, so
@@ -94,16 +91,7 @@ export interface Atoms {
 
 const SOFT_SEPARATOR = /\s*[/]+\s*|\s+-+\s*|\s*-+\s+|\s+/g;
 /** More atoms than this and whitespace stops being a split candidate (keeps the search small). */
-export const MAX_ATOMS = 12;
-
-function digitCount(text: string, s: Span): number {
-  let n = 0;
-  for (let k = s.start; k < s.end; k++) {
-    const c = text.charCodeAt(k);
-    if (c >= 48 && c <= 57) n++;
-  }
-  return n;
-}
+const MAX_ATOMS = 12;
 
 /** Splits a segment at every soft boundary (see module doc). Linear in the segment length. */
 export function softAtoms(text: string, seg: Span): Atoms {
@@ -141,12 +129,12 @@ export function softAtoms(text: string, seg: Span): Atoms {
     spans = ms;
     kinds = mk;
   }
-  return { spans, kinds, digits: spans.map((sp) => digitCount(text, sp)) };
+  return { spans, kinds, digits: spans.map((sp) => countDigits(text, sp.start, sp.end)) };
 }
 
 /** Longest digit run accepted as a shared-prefix shorthand (`… 46 80/81/82`, `4222/3/4`). */
-export const SHORTHAND_MAX_DIGITS = 4;
-const SHORTHAND = /^\d{1,4}$/;
+const SHORTHAND_MAX_DIGITS = 4;
+const SHORTHAND = new RegExp(`^\\d{1,${SHORTHAND_MAX_DIGITS}}$`);
 
 /**
  * True when `s` is a bare 1–4 digit suffix. It is read as "same number, ending in s" only when
@@ -186,7 +174,7 @@ export const SUBSTANTIAL_DIGITS = 6;
  */
 export const MAX_GROUP_DIGITS = 25;
 /** Most atoms a multi-atom candidate group may span (bounds the search per atom). */
-export const MAX_GROUP_ATOMS = 16;
+const MAX_GROUP_ATOMS = 16;
 
 /**
  * May the segment split between adjacent groups `left` and `right` at a boundary of `kind`?

@@ -5,7 +5,7 @@
 import { runner } from 'node-pg-migrate';
 import { fileURLToPath } from 'node:url';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
 export async function migrate(databaseUrl: string): Promise<void> {
   await runner({

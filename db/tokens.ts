@@ -5,9 +5,9 @@
 import type pg from 'pg';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
-export const TOKEN_PREFIX = 'pbt_';
+const TOKEN_PREFIX = 'pbt_';
 /** Shape of a token: prefix + 32 bytes base64url (no padding). */
-export const TOKEN_PATTERN = /^pbt_[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = /^pbt_[A-Za-z0-9_-]{43}$/;
 
 export interface CreatedToken {
   id: string;
@@ -21,7 +21,7 @@ export interface TokenIdentity {
   project: string;
 }
 
-export function hashToken(token: string): Buffer {
+function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 

@@ -11,7 +11,7 @@ import type { Config } from '../lib/config.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Old-space limit of a worker process, in MB (PHONEBATCH_WORKER_HEAP_MB). */
-export const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 160);
+const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 160);
 
 export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
   // PHONEBATCH_WORKER_NODE_ARGS: extra node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.

@@ -15,7 +15,7 @@ export interface CsvInputOptions {
 }
 
 /** Header names (case-insensitive) taken as the phone column when none is named. */
-export const PHONE_COLUMNS = ['phone', 'raw_phone', 'number', 'phone_number', 'msisdn', 'tel', 'telephone'];
+const PHONE_COLUMNS = ['phone', 'raw_phone', 'number', 'phone_number', 'msisdn', 'tel', 'telephone'];
 /** A record larger than this is refused, so one line is never buffered without bound. */
 export const MAX_RECORD_BYTES = 64 * 1024;
 

@@ -35,7 +35,7 @@ import type {
 
 /** Rows per chunk (one transaction). Generate is ~20× cheaper per row than validate. */
 export const GENERATE_CHUNK = 25_000;
-export const VALIDATE_CHUNK = 5_000;
+const VALIDATE_CHUNK = 5_000;
 /** Rows built between two yields to the event loop, so heartbeats and cancellation get through (O1). */
 const SUB_BLOCK = 5_000;
 /** Longest stretch of validation between two yields, in milliseconds. */
@@ -192,7 +192,7 @@ interface BuiltChunk extends ChunkCounts {
  * COPY text rows (GENERATED_COLUMNS) for generated numbers [start, end). Each number was
  * validated by the core's fast path as it was generated. Hot path: no per-number objects.
  */
-export async function buildGenerateChunk(
+async function buildGenerateChunk(
   batchId: string,
   spec: GenerateRequest,
   start: number,
@@ -226,7 +226,7 @@ export async function buildGenerateChunk(
 }
 
 /** COPY text rows for input rows [start, end): one row per number found in each raw field. */
-export async function buildValidateChunk(
+async function buildValidateChunk(
   pool: pg.Pool,
   batchId: string,
   batchRegion: string | null,

@@ -2,12 +2,11 @@
  * Exact counting and unranking of the national significant numbers (NSNs) that
  * libphonenumber-js/max considers valid for a region (and optionally one number type).
  *
- * libphonenumber's patterns use a small regex subset (digits, [..] classes with ranges, \d,
- * (?:..) and (..) groups, |, ?, {n}, {n,m}); we compile each one to a complete DFA over the
- * ten digits, then build the product of all the DFAs that getNumberType / getCountryByCallingCode
- * consult, layered by length (an NSN has at most 17 digits, so the product is a finite DAG).
- * Each product state knows how many accepted strings start there, which gives count and
- * unrank in O(length × 10).
+ * The product of the digit DFAs (core/digit-dfa.ts) of every pattern getNumberType and
+ * getCountryByCallingCode consult, layered by length (an NSN has at most 17 digits, so the
+ * product is a finite DAG). Each product state knows how many accepted strings start there,
+ * which gives count and unrank in O(length × 10). The type decision over component states is
+ * core/number-type.ts, the same one the validator and the fast path use.
  *
  * One rule is not a plain pattern match: parse() may strip a national prefix after "+cc"
  * (helpers/extractNationalNumber.js), in which case the NSN does not round-trip and
@@ -16,301 +15,10 @@
  * skips the rejected ones by rank, so the space stays exact and densely indexed.
  */
 import { compileRegion } from './fastpath.ts';
-import {
-  MAX_LENGTH_FOR_NSN,
-  MIN_LENGTH_FOR_NSN,
-  NON_FIXED_LINE_TYPES,
-  getRegionPlan,
-  type RegionPlan,
-} from './metadata.ts';
+import { MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, getRegionPlan } from './metadata.ts';
+import { numberType, typeRules, validType } from './number-type.ts';
+import { astToDfa, parseRegex, regexDfa, type Ast, type Dfa } from './digit-dfa.ts';
 import type { NumberType, Region } from './types.ts';
-
-// ---------------------------------------------------------------- regex → AST
-
-type Ast =
-  | { k: 'set'; mask: number }
-  | { k: 'seq'; items: Ast[] }
-  | { k: 'alt'; alts: Ast[] }
-  | { k: 'rep'; node: Ast; min: number; max: number }
-  | { k: 'cap'; node: Ast }
-  | { k: 'end' };
-
-const ALL_DIGITS = 0x3ff;
-
-/**
- * Parses libphonenumber's regex subset. `$` is accepted only as the last item of a top-level
- * alternative (nationalPrefixForParsing uses it). @throws Error on anything else unsupported.
- */
-export function parseRegex(src: string): Ast {
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new Error(`unsupported regex construct ${what} at ${i} in /${src}/`);
-  };
-  const parseAlt = (): Ast => {
-    const alts: Ast[] = [parseSeq()];
-    while (src[i] === '|') {
-      i++;
-      alts.push(parseSeq());
-    }
-    return alts.length === 1 ? alts[0] : { k: 'alt', alts };
-  };
-  const parseSeq = (): Ast => {
-    const items: Ast[] = [];
-    while (i < src.length && src[i] !== '|' && src[i] !== ')') {
-      let atom: Ast;
-      const c = src[i];
-      if (c === '(') {
-        i++;
-        let capture = true;
-        if (src.startsWith('?:', i)) {
-          i += 2;
-          capture = false;
-        } else if (src[i] === '?') fail('(?');
-        atom = parseAlt();
-        if (src[i] !== ')') fail('unclosed group');
-        i++;
-        if (capture) atom = { k: 'cap', node: atom };
-      } else if (c === '[') {
-        i++;
-        let mask = 0;
-        if (src[i] === '^') fail('[^');
-        while (i < src.length && src[i] !== ']') {
-          if (src.startsWith('\\d', i)) {
-            mask |= ALL_DIGITS;
-            i += 2;
-            continue;
-          }
-          const a = src.charCodeAt(i) - 48;
-          if (a < 0 || a > 9) fail(`class char ${src[i]}`);
-          if (src[i + 1] === '-' && src[i + 2] !== ']') {
-            const b = src.charCodeAt(i + 2) - 48;
-            if (b < 0 || b > 9 || b < a) fail('range');
-            for (let d = a; d <= b; d++) mask |= 1 << d;
-            i += 3;
-          } else {
-            mask |= 1 << a;
-            i++;
-          }
-        }
-        if (src[i] !== ']') fail('unclosed class');
-        i++;
-        atom = { k: 'set', mask };
-      } else if (c === '\\') {
-        if (src[i + 1] !== 'd') fail(`\\${src[i + 1]}`);
-        i += 2;
-        atom = { k: 'set', mask: ALL_DIGITS };
-      } else if (c >= '0' && c <= '9') {
-        i++;
-        atom = { k: 'set', mask: 1 << (c.charCodeAt(0) - 48) };
-      } else if (c === '$') {
-        i++;
-        items.push({ k: 'end' });
-        continue;
-      } else {
-        atom = fail(JSON.stringify(c));
-      }
-      // quantifiers
-      for (;;) {
-        if (src[i] === '?') {
-          i++;
-          atom = { k: 'rep', node: atom, min: 0, max: 1 };
-        } else if (src[i] === '{') {
-          const m = /^\{(\d+)(?:(,)(\d*))?\}/.exec(src.slice(i));
-          if (!m) fail('{');
-          const min = Number(m![1]);
-          const max = m![2] ? (m![3] ? Number(m![3]) : Infinity) : min;
-          i += m![0].length;
-          atom = { k: 'rep', node: atom, min, max };
-        } else if (src[i] === '*' || src[i] === '+') fail(src[i]);
-        else break;
-      }
-      items.push(atom);
-    }
-    return items.length === 1 ? items[0] : { k: 'seq', items };
-  };
-  const ast = parseAlt();
-  if (i !== src.length) fail('trailing');
-  return ast;
-}
-
-// ---------------------------------------------------------------- AST → NFA → DFA
-
-class Nfa {
-  eps: number[][] = [];
-  edges: Array<Array<[number, number]>> = []; // [digit mask, target]
-  add(): number {
-    this.eps.push([]);
-    this.edges.push([]);
-    return this.eps.length - 1;
-  }
-}
-
-function build(nfa: Nfa, ast: Ast): [number, number] {
-  switch (ast.k) {
-    case 'set': {
-      const s = nfa.add(),
-        e = nfa.add();
-      nfa.edges[s].push([ast.mask, e]);
-      return [s, e];
-    }
-    case 'seq': {
-      const s = nfa.add();
-      let cur = s;
-      for (const it of ast.items) {
-        const [a, b] = build(nfa, it);
-        nfa.eps[cur].push(a);
-        cur = b;
-      }
-      return [s, cur];
-    }
-    case 'alt': {
-      const s = nfa.add(),
-        e = nfa.add();
-      for (const al of ast.alts) {
-        const [a, b] = build(nfa, al);
-        nfa.eps[s].push(a);
-        nfa.eps[b].push(e);
-      }
-      return [s, e];
-    }
-    case 'rep': {
-      const s = nfa.add();
-      let cur = s;
-      for (let r = 0; r < ast.min; r++) {
-        const [a, b] = build(nfa, ast.node);
-        nfa.eps[cur].push(a);
-        cur = b;
-      }
-      const e = nfa.add();
-      if (ast.max === Infinity) {
-        const [a, b] = build(nfa, ast.node);
-        nfa.eps[cur].push(a, e);
-        nfa.eps[b].push(a, e);
-      } else {
-        for (let r = ast.min; r < ast.max; r++) {
-          const [a, b] = build(nfa, ast.node);
-          nfa.eps[cur].push(a, e);
-          cur = b;
-        }
-        nfa.eps[cur].push(e);
-      }
-      return [s, e];
-    }
-    case 'cap':
-      return build(nfa, ast.node);
-    case 'end':
-      throw new Error('"$" is only supported at the end of a top-level alternative');
-  }
-}
-
-/** A complete DFA over the digits 0-9. State 0 is the start; `dead` is the sink. */
-export interface Dfa {
-  trans: Int32Array; // state*10 + digit → state
-  accept: Uint8Array;
-  /** 1 when some accepted string is reachable (dead states can be pruned). */
-  live: Uint8Array;
-  dead: number;
-  size: number;
-}
-
-/**
- * Compiles the concatenation of `parts` to a DFA. prefix=true accepts L·Σ* (a prefix match);
- * nonEmptyFirst=true removes the empty match of the first part (the strip prefix must consume a digit).
- */
-function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa {
-  const parts = Array.isArray(ast) ? ast : [ast];
-  const nfa = new Nfa();
-  const [start0, end0] = build(nfa, parts[0]);
-  const firstHi = nfa.eps.length;
-  let start = start0,
-    end = end0;
-  for (const p of parts.slice(1)) {
-    const [a, b] = build(nfa, p);
-    nfa.eps[end].push(a);
-    end = b;
-  }
-  if (prefix) {
-    const loop = nfa.add();
-    nfa.edges[loop].push([ALL_DIGITS, loop]);
-    nfa.eps[end].push(loop);
-    end = loop;
-  }
-  const closure = (set: number[]): number[] => {
-    const seen = new Set(set);
-    const stack = [...set];
-    while (stack.length) {
-      const x = stack.pop()!;
-      for (const y of nfa.eps[x])
-        if (!seen.has(y)) {
-          seen.add(y);
-          stack.push(y);
-        }
-    }
-    return [...seen].sort((a, b) => a - b);
-  };
-  const ids = new Map<string, number>();
-  const sets: number[][] = [];
-  const trans: number[] = [];
-  const getId = (set: number[]): number => {
-    const key = set.join(',');
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = sets.length;
-      ids.set(key, id);
-      sets.push(set);
-    }
-    return id;
-  };
-  if (nonEmptyFirst) {
-    // new start: only the digit edges leaving the first part's start closure, within the first part
-    const s1 = nfa.add();
-    for (const x of closure([start0])) if (x < firstHi) for (const e of nfa.edges[x]) nfa.edges[s1].push(e);
-    start = s1;
-  }
-  getId(closure([start]));
-  for (let q = 0; q < sets.length; q++) {
-    const cur = sets[q];
-    for (let d = 0; d < 10; d++) {
-      const bit = 1 << d;
-      const next: number[] = [];
-      for (const x of cur) for (const [mask, t] of nfa.edges[x]) if (mask & bit) next.push(t);
-      trans[q * 10 + d] = getId(next.length ? closure(next) : []);
-    }
-  }
-  const size = sets.length;
-  const accept = new Uint8Array(size);
-  for (let q = 0; q < size; q++) if (sets[q].includes(end)) accept[q] = 1;
-  // liveness by backward fixpoint
-  const live = new Uint8Array(size);
-  for (let q = 0; q < size; q++) live[q] = accept[q];
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let q = 0; q < size; q++) {
-      if (live[q]) continue;
-      for (let d = 0; d < 10; d++)
-        if (live[trans[q * 10 + d]]) {
-          live[q] = 1;
-          changed = true;
-          break;
-        }
-    }
-  }
-  const dead = ids.get('') ?? -1;
-  return { trans: Int32Array.from(trans), accept, live, dead, size };
-}
-
-const dfaCache = new Map<string, Dfa>();
-
-/** DFA for the full match `^(?:src)$` (prefix=false) or the prefix match `^(?:src)` (prefix=true). Cached. */
-export function regexDfa(src: string, prefix = false): Dfa {
-  const key = (prefix ? 'P:' : 'F:') + src;
-  let d = dfaCache.get(key);
-  if (!d) {
-    d = astToDfa(parseRegex(src), prefix);
-    dfaCache.set(key, d);
-  }
-  return d;
-}
 
 // ---------------------------------------------------------------- plan → product automaton
 
@@ -341,40 +49,8 @@ interface Evaluator {
   maxLen: number;
 }
 
+/** Whether component `ci` of the product accepts at component states `st`. */
 type AcceptOf = (ci: number, st: Int32Array) => boolean;
-
-/** getNumberType over component states (mirror of fastpath's numberType). */
-function typeChecker(
-  plan: RegionPlan,
-  add: (src: string) => number,
-  st_accept: AcceptOf,
-): (n: number, st: Int32Array) => NumberType | null | undefined {
-  const g = add(plan.nationalNumberPattern);
-  const mk = (t: NumberType) => {
-    const d = plan.types[t];
-    if (!d || !d.pattern) return null;
-    const lens = new Uint8Array(MAX_LENGTH_FOR_NSN + 2);
-    for (const l of d.possibleLengths) if (l >= 0 && l < lens.length) lens[l] = 1;
-    return { t, c: add(d.pattern), lens };
-  };
-  const fixed = mk('FIXED_LINE');
-  const mob = plan.types.MOBILE;
-  const fixedImpliesMobile = !mob || mob.pattern === '';
-  const mobile = mk('MOBILE');
-  const others = NON_FIXED_LINE_TYPES.map(mk).filter((x) => x !== null);
-  const hasTypes = plan.hasTypes;
-  return (n, st) => {
-    if (!st_accept(g, st)) return undefined;
-    if (!hasTypes) return null;
-    if (fixed && fixed.lens[n] && st_accept(fixed.c, st)) {
-      if (fixedImpliesMobile) return 'FIXED_LINE_OR_MOBILE';
-      if (mobile && mobile.lens[n] && st_accept(mobile.c, st)) return 'FIXED_LINE_OR_MOBILE';
-      return 'FIXED_LINE';
-    }
-    for (const o of others) if (o.lens[n] && st_accept(o.c, st)) return o.t;
-    return undefined;
-  };
-}
 
 function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
   const plan = getRegionPlan(region);
@@ -383,8 +59,10 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
     comps.push(regexDfa(src, prefix));
     return comps.length - 1;
   };
-  const acceptOf: AcceptOf = (ci, st) => comps[ci].accept[st[ci]] === 1;
-  const ownType = typeChecker(plan, add, acceptOf); // component 0 = region's national pattern
+  const acceptOf: AcceptOf = (ci, st) => comps[ci]!.accept[st[ci]!] === 1;
+  // isValid's verdict over component states (component 0 = the region's national pattern).
+  const own = typeRules(plan, (src) => add(src));
+  const ownType = (n: number, st: Int32Array) => validType(own, st, n, acceptOf);
   const shared = plan.callingCodeRegions.length > 1;
   const idx = plan.callingCodeRegions.indexOf(region);
   const earlier = shared
@@ -394,8 +72,9 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
           const c = add(p.leadingDigits, true);
           return (_n: number, st: Int32Array) => acceptOf(c, st);
         }
-        const tc = typeChecker(p, add, acceptOf);
-        return (n: number, st: Int32Array) => tc(n, st) !== undefined;
+        // getCountryByNationalNumber claims on getNumberType (as core/fastpath.ts does).
+        const rules = typeRules(p, (src) => add(src));
+        return (n: number, st: Int32Array) => numberType(rules, st, n, acceptOf) !== undefined;
       })
     : [];
   const ownLd = shared && plan.leadingDigits ? add(plan.leadingDigits, true) : -1;
@@ -584,7 +263,7 @@ export function regionAutomaton(region: Region, type: NumberType | null): Layere
 const DIG = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 /** Largest number of flagged candidates we are willing to check one by one when building a space. */
-export const MAX_FLAGGED_CHECKS = 2_000_000;
+const MAX_FLAGGED_CHECKS = 2_000_000;
 
 /**
  * A densely indexed set of NSNs: the strings accepted by an automaton that start with one of
@@ -704,11 +383,6 @@ export class NumberSpace {
   }
 }
 
-/** The r-th accepted suffix below state s (length-lexicographic DFS: shorter first, then digit order). */
-export function unrankFrom(a: LayeredAutomaton, s: number, r: number): string {
-  return unrankWith(a.trans, a.cnt, a.accept, s, r);
-}
-
 function unrankWith(trans: Int32Array, cnt: Float64Array, acc: Uint8Array, s: number, r: number): string {
   let out = '';
   for (;;) {
@@ -734,7 +408,7 @@ function unrankWith(trans: Int32Array, cnt: Float64Array, acc: Uint8Array, s: nu
 }
 
 /** The j-th flagged suffix below s and its rank among all accepted suffixes below s. */
-export function unrankFlagged(a: LayeredAutomaton, s: number, j: number): [string, number] {
+function unrankFlagged(a: LayeredAutomaton, s: number, j: number): [string, number] {
   const trans = a.trans,
     cnt = a.cnt,
     cf = a.cntFlagged;
