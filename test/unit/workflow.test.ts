@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { ApplicationFailure } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { temporalBinary } from '../../devstack/temporal.ts';
 import { workflowBundlePath } from '../../workflows/bundle.ts';
 import type { createActivities } from '../../workflows/activities.ts';
 import type {
+  BatchProgress,
   FinishBatchInput,
   FinishBatchResult,
   PhoneBatchWorkflowInput,
@@ -69,7 +71,15 @@ function mockActivities(opts: { lose?: (round: number) => number[]; finish?: (in
   return { activities, slices, finishes };
 }
 
-async function run(activities: object, input: Partial<PhoneBatchWorkflowInput> = {}) {
+/**
+ * Runs one batch workflow on a fresh task queue with `activities`; `during` gets its handle
+ * while it runs (e.g. to cancel it). Resolves with the result, or rejects as the workflow does.
+ */
+async function run(
+  activities: object,
+  input: Partial<PhoneBatchWorkflowInput> = {},
+  during?: (handle: WorkflowHandle) => Promise<void>,
+) {
   const taskQueue = `wf-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -78,22 +88,23 @@ async function run(activities: object, input: Partial<PhoneBatchWorkflowInput> =
     activities,
   });
   const batchId = randomUUID();
-  return worker.runUntil(
-    env.client.workflow.execute('phoneBatchWorkflow', {
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('phoneBatchWorkflow', {
       taskQueue,
       workflowId: `test-${batchId}`,
       args: [
         {
           batchId,
-          project: 'p',
-          spec: { generate: { region: 'GB', count: PLAN.total } },
+          job: { generate: { region: 'GB', count: PLAN.total } },
           chunksPerSlice: 2,
           parallelism: 2,
           ...input,
-        },
+        } satisfies PhoneBatchWorkflowInput,
       ],
-    }),
-  );
+    });
+    await during?.(handle);
+    return (await handle.result()) as BatchProgress;
+  });
 }
 
 describe('a batch never succeeds short (O9)', () => {
@@ -144,5 +155,89 @@ describe('a batch never succeeds short (O9)', () => {
       m.finishes.map((f) => f.status),
       ['succeeded', 'failed'],
     );
+  });
+});
+
+describe('the workflow around its activities', () => {
+  test('cancel mid-slice: every slice in flight stops before the batch is recorded cancelled', async () => {
+    const m = mockActivities();
+    const events: string[] = [];
+    let started!: () => void;
+    const sliceStarted = new Promise<void>((r) => (started = r));
+    const activities = {
+      ...m.activities,
+      // A slice that works until cancellation reaches it through a heartbeat (O1).
+      async processSlice(input: ProcessSliceInput) {
+        const ctx = Context.current();
+        started();
+        try {
+          for (;;) {
+            ctx.heartbeat();
+            await new Promise((r) => setTimeout(r, 50));
+            if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+          }
+        } finally {
+          events.push(`slice ${input.firstChunk} stopped`);
+        }
+      },
+      async finishBatch(input: FinishBatchInput) {
+        events.push(`finish ${input.status}`);
+        return m.activities.finishBatch(input);
+      },
+    };
+    const err = await run(activities, {}, async (handle) => {
+      await sliceStarted;
+      await handle.cancel();
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.ok(err.cause instanceof CancelledFailure, String(err.cause));
+    // Both slices in flight stopped before the final status was written.
+    assert.deepEqual(events.slice(-1), ['finish cancelled']);
+    assert.equal(events.filter((e) => e.endsWith('stopped')).length, 2);
+  });
+
+  test('continue-as-new: a batch over several runs prepares once and processes every chunk exactly once', async () => {
+    const m = mockActivities();
+    let prepares = 0;
+    const activities = {
+      ...m.activities,
+      async prepareBatch() {
+        prepares++;
+        return PLAN;
+      },
+    };
+    const result = await run(activities, { chunksPerSlice: 1, parallelism: 1, maxSlicesPerRun: 3 });
+    assert.equal(result.phase, 'succeeded');
+    assert.equal(result.processed, PLAN.total);
+    assert.equal(prepares, 1);
+    const chunks = m.slices.map(([a]) => a).sort((x, y) => x - y);
+    assert.deepEqual(
+      chunks,
+      Array.from({ length: PLAN.chunks }, (_, i) => i),
+    );
+  });
+
+  test('a slice failing for good fails the batch, records the reason, and surfaces its failure type', async () => {
+    const m = mockActivities();
+    const activities = {
+      ...m.activities,
+      async processSlice(input: ProcessSliceInput) {
+        if (input.firstChunk <= 4 && 4 < input.endChunk) {
+          throw ApplicationFailure.nonRetryable('chunk 4: the generator refused', 'SpecError');
+        }
+        return m.activities.processSlice(input);
+      },
+    };
+    const err = await run(activities).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowFailedError, String(err));
+    assert.equal((err.cause as ApplicationFailure).type, 'SpecError');
+    const last = m.finishes.at(-1);
+    assert.deepEqual(last, { batchId: last?.batchId, status: 'failed', error: 'chunk 4: the generator refused' });
   });
 });
