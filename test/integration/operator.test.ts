@@ -20,6 +20,9 @@ import {
   type OperatorProcess,
 } from '../support/kube.ts';
 import { workflowIdFor } from '../../workflows/shared.ts';
+import { spawnSync } from 'node:child_process';
+import { buildServer } from '../../api/server.ts';
+import { http, openWs } from '../support/clients.ts';
 
 let stack: Stack;
 let kube: KubeCluster;
@@ -125,6 +128,105 @@ test('full path: kubectl apply → workflow → rows in Postgres → kubectl wai
   const [header, line] = table.trim().split('\n');
   assert.deepEqual(header!.split(/\s+/), ['NAME', 'OPERATION', 'REGION', 'REQUESTED', 'PROGRESS', 'SUCCEEDED', 'AGE']);
   assert.deepEqual(line!.split(/\s+/).slice(0, 6), ['gb-fictional', 'generate', 'GB', '1000', '1000/1000', 'True']);
+});
+
+test('the four views of one batch agree: REST, WebSocket, `phonebatch status` and the PhoneBatch status', async () => {
+  const { token } = await stack.projects.createToken(NS);
+  const api = await buildServer({
+    service: stack.service,
+    projects: stack.projects,
+    options: { rateLimitPerMinute: 1_000_000 },
+  });
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `127.0.0.1:${(api.app.server.address() as { port: number }).port}`;
+  const sock = await openWs(`ws://${base}/ws/tasks/`, token);
+  const count = 3_000_000;
+  try {
+    kube.kubectl(['apply', '-n', NS, '-f', '-'], {
+      input: `apiVersion: phonebatch.io/v1alpha1\nkind: PhoneBatch\nmetadata: {name: views}\nspec:\n  generate: {region: US, mode: random, count: ${count}, seed: views}\n`,
+    });
+    const crOf = () => getJson(kube, ['pb', 'views', '-n', NS]);
+    await eventually('the batch runs', async () => (crOf().status?.processed ?? 0) > 0, 120_000);
+    const uid: string = crOf().metadata.uid;
+    /** The four views, read in this order: each is the batch's state at the moment it was read. */
+    const views = async () => {
+      const cr = crOf().status;
+      const rest = (await http(`http://${base}`, `/api/v1/batches/${uid}`, { token })).json;
+      sock.send({ type: 'get_task_status', task_id: uid });
+      const ws = (await sock.next((m) => m.type === 'task_status' && m.task.task_id === uid && !m.seen)).task;
+      sock.messages.forEach((m) => (m.seen = true));
+      const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'status', uid, '--project', NS], {
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PHONEBATCH_DATABASE_URL: stack.config.databaseUrl,
+          TEMPORAL_ADDRESS: stack.config.temporalAddress,
+          PHONEBATCH_TASK_QUEUE: stack.config.taskQueue,
+        },
+      });
+      assert.equal(cli.status, 0, cli.stderr);
+      const st = JSON.parse(cli.stdout);
+      const succeeded = cr.conditions.find((c: { type: string }) => c.type === 'Succeeded');
+      return [
+        {
+          via: 'PhoneBatch',
+          status:
+            succeeded.status === 'True' ? 'succeeded' : succeeded.reason === 'Running' ? 'running' : succeeded.reason,
+          total: cr.total,
+          processed: cr.processed,
+          valid: cr.valid,
+          invalid: cr.invalid,
+        },
+        {
+          via: 'REST',
+          status: rest.status,
+          total: rest.total,
+          processed: rest.processed,
+          valid: rest.valid,
+          invalid: rest.invalid,
+        },
+        {
+          via: 'WebSocket',
+          status: ws.status,
+          total: ws.total_items,
+          processed: ws.processed_items,
+          valid: ws.valid_items,
+          invalid: ws.invalid_items,
+        },
+        {
+          via: 'phonebatch status',
+          status: st.status,
+          total: st.total,
+          processed: st.processed,
+          valid: st.valid,
+          invalid: st.invalid,
+        },
+      ];
+    };
+
+    // While it runs: one status, one total, and counts that only grow from one view to the next.
+    const live = await views();
+    for (const v of live) assert.deepEqual([v.status, v.total], ['running', count], JSON.stringify(v));
+    for (let i = 1; i < live.length; i++) {
+      assert.ok(
+        live[i]!.processed >= live[i - 1]!.processed,
+        `${live[i]!.via} behind ${live[i - 1]!.via}: ${JSON.stringify(live)}`,
+      );
+    }
+    assert.ok(live.at(-1)!.processed < count, 'still running when read');
+
+    // After it ends: all four are the same, and equal the rows stored.
+    const w = await waitSucceeded('views');
+    assert.equal(w.status, 0, w.stderr);
+    const done = await views();
+    const db = await stored(uid);
+    const want = { status: 'succeeded', total: count, processed: count, valid: db.valid, invalid: db.invalid };
+    for (const { via, ...v } of done) assert.deepEqual(v, want, via);
+    assert.equal(db.n, count);
+  } finally {
+    await sock.close();
+    await api.app.close();
+  }
 });
 
 test('validate batches: inline and ConfigMap sources', async () => {
