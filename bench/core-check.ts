@@ -37,10 +37,10 @@ function synthetic(n: number): Input[] {
   const out: Input[] = [];
   const spaces = [' ', '\u00a0', '\u202f', '-', '\u2013', '.'];
   for (let i = 0; i < n; i++) {
-    const [c, ex] = pool[rnd(pool.length)];
+    const [c, ex] = pool[rnd(pool.length)]!;
     const nat = ex!.formatNational();
     const intl = ex!.formatInternational();
-    const sp = spaces[rnd(spaces.length)];
+    const sp = spaces[rnd(spaces.length)]!;
     switch (rnd(10)) {
       case 0:
         out.push([nat, c]);
@@ -102,7 +102,9 @@ const ours = (text: string, region: CountryCode | undefined): number => {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const m = s[Math.floor(s.length / 2)];
+  if (m === undefined) throw new Error('median of no samples: rounds must be at least 1');
+  return m;
 }
 
 function bench(name: string, inputs: Input[], reps: number): void {

@@ -34,13 +34,13 @@ export function parseRegex(src: string): Ast {
       i++;
       alts.push(parseSeq());
     }
-    return alts.length === 1 ? alts[0] : { k: 'alt', alts };
+    return alts.length === 1 ? alts[0]! : { k: 'alt', alts };
   };
   const parseSeq = (): Ast => {
     const items: Ast[] = [];
     while (i < src.length && src[i] !== '|' && src[i] !== ')') {
       let atom: Ast;
-      const c = src[i];
+      const c = src[i]!;
       if (c === '(') {
         i++;
         let capture = true;
@@ -103,12 +103,12 @@ export function parseRegex(src: string): Ast {
           const max = m![2] ? (m![3] ? Number(m![3]) : Infinity) : min;
           i += m![0].length;
           atom = { k: 'rep', node: atom, min, max };
-        } else if (src[i] === '*' || src[i] === '+') fail(src[i]);
+        } else if (src[i] === '*' || src[i] === '+') fail(src[i]!);
         else break;
       }
       items.push(atom);
     }
-    return items.length === 1 ? items[0] : { k: 'seq', items };
+    return items.length === 1 ? items[0]! : { k: 'seq', items };
   };
   const ast = parseAlt();
   if (i !== src.length) fail('trailing');
@@ -132,7 +132,7 @@ function build(nfa: Nfa, ast: Ast): [number, number] {
     case 'set': {
       const s = nfa.add(),
         e = nfa.add();
-      nfa.edges[s].push([ast.mask, e]);
+      nfa.edges[s]!.push([ast.mask, e]);
       return [s, e];
     }
     case 'seq': {
@@ -140,7 +140,7 @@ function build(nfa: Nfa, ast: Ast): [number, number] {
       let cur = s;
       for (const it of ast.items) {
         const [a, b] = build(nfa, it);
-        nfa.eps[cur].push(a);
+        nfa.eps[cur]!.push(a);
         cur = b;
       }
       return [s, cur];
@@ -150,8 +150,8 @@ function build(nfa: Nfa, ast: Ast): [number, number] {
         e = nfa.add();
       for (const al of ast.alts) {
         const [a, b] = build(nfa, al);
-        nfa.eps[s].push(a);
-        nfa.eps[b].push(e);
+        nfa.eps[s]!.push(a);
+        nfa.eps[b]!.push(e);
       }
       return [s, e];
     }
@@ -160,21 +160,21 @@ function build(nfa: Nfa, ast: Ast): [number, number] {
       let cur = s;
       for (let r = 0; r < ast.min; r++) {
         const [a, b] = build(nfa, ast.node);
-        nfa.eps[cur].push(a);
+        nfa.eps[cur]!.push(a);
         cur = b;
       }
       const e = nfa.add();
       if (ast.max === Infinity) {
         const [a, b] = build(nfa, ast.node);
-        nfa.eps[cur].push(a, e);
-        nfa.eps[b].push(a, e);
+        nfa.eps[cur]!.push(a, e);
+        nfa.eps[b]!.push(a, e);
       } else {
         for (let r = ast.min; r < ast.max; r++) {
           const [a, b] = build(nfa, ast.node);
-          nfa.eps[cur].push(a, e);
+          nfa.eps[cur]!.push(a, e);
           cur = b;
         }
-        nfa.eps[cur].push(e);
+        nfa.eps[cur]!.push(e);
       }
       return [s, e];
     }
@@ -202,19 +202,19 @@ export interface Dfa {
 export function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = false): Dfa {
   const parts = Array.isArray(ast) ? ast : [ast];
   const nfa = new Nfa();
-  const [start0, end0] = build(nfa, parts[0]);
+  const [start0, end0] = build(nfa, parts[0]!);
   const firstHi = nfa.eps.length;
   let start = start0,
     end = end0;
   for (const p of parts.slice(1)) {
     const [a, b] = build(nfa, p);
-    nfa.eps[end].push(a);
+    nfa.eps[end]!.push(a);
     end = b;
   }
   if (prefix) {
     const loop = nfa.add();
-    nfa.edges[loop].push([ALL_DIGITS, loop]);
-    nfa.eps[end].push(loop);
+    nfa.edges[loop]!.push([ALL_DIGITS, loop]);
+    nfa.eps[end]!.push(loop);
     end = loop;
   }
   const closure = (set: number[]): number[] => {
@@ -222,7 +222,7 @@ export function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = fals
     const stack = [...set];
     while (stack.length) {
       const x = stack.pop()!;
-      for (const y of nfa.eps[x])
+      for (const y of nfa.eps[x]!)
         if (!seen.has(y)) {
           seen.add(y);
           stack.push(y);
@@ -246,31 +246,31 @@ export function astToDfa(ast: Ast | Ast[], prefix: boolean, nonEmptyFirst = fals
   if (nonEmptyFirst) {
     // new start: only the digit edges leaving the first part's start closure, within the first part
     const s1 = nfa.add();
-    for (const x of closure([start0])) if (x < firstHi) for (const e of nfa.edges[x]) nfa.edges[s1].push(e);
+    for (const x of closure([start0])) if (x < firstHi) for (const e of nfa.edges[x]!) nfa.edges[s1]!.push(e);
     start = s1;
   }
   getId(closure([start]));
   for (let q = 0; q < sets.length; q++) {
-    const cur = sets[q];
+    const cur = sets[q]!;
     for (let d = 0; d < 10; d++) {
       const bit = 1 << d;
       const next: number[] = [];
-      for (const x of cur) for (const [mask, t] of nfa.edges[x]) if (mask & bit) next.push(t);
+      for (const x of cur) for (const [mask, t] of nfa.edges[x]!) if (mask & bit) next.push(t);
       trans[q * 10 + d] = getId(next.length ? closure(next) : []);
     }
   }
   const size = sets.length;
   const accept = new Uint8Array(size);
-  for (let q = 0; q < size; q++) if (sets[q].includes(end)) accept[q] = 1;
+  for (let q = 0; q < size; q++) if (sets[q]!.includes(end)) accept[q] = 1;
   // liveness by backward fixpoint
   const live = new Uint8Array(size);
-  for (let q = 0; q < size; q++) live[q] = accept[q];
+  for (let q = 0; q < size; q++) live[q] = accept[q]!;
   for (let changed = true; changed;) {
     changed = false;
     for (let q = 0; q < size; q++) {
       if (live[q]) continue;
       for (let d = 0; d < 10; d++)
-        if (live[trans[q * 10 + d]]) {
+        if (live[trans[q * 10 + d]!]) {
           live[q] = 1;
           changed = true;
           break;

@@ -120,8 +120,8 @@ export function compileRegion(region: Region): RegionClassifier {
     const country = countryOf(after);
     const L = getRegionPlan(country ?? plan.mainRegion).possibleLengths;
     const n = after.length;
-    if (n < L[0]) return false; // TOO_SHORT
-    if (n > L[L.length - 1]) return true; // TOO_LONG still counts as possible here
+    if (n < L[0]!) return false; // TOO_SHORT
+    if (n > L[L.length - 1]!) return true; // TOO_LONG still counts as possible here
     return L.includes(n); // else INVALID_LENGTH
   };
 
@@ -133,7 +133,7 @@ export function compileRegion(region: Region): RegionClassifier {
       if (m !== null && strips(nsn, m)) return undefined;
     }
     for (let i = 0; i < earlier.length; i++) {
-      const c = earlier[i];
+      const c = earlier[i]!;
       if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn, n, testRegExp) !== undefined)
         return undefined;
     }

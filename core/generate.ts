@@ -68,8 +68,13 @@ export interface Generator {
 /** Candidate space: `capacity` NSNs addressable by index. */
 interface Space {
   capacity: number;
+  /** @throws RangeError when i is outside [0, capacity). */
   nsnAt(i: number): string;
   description: string;
+}
+
+function outOfRange(i: number, capacity: number): never {
+  throw new RangeError(`index ${i} outside [0, ${capacity})`);
 }
 
 const spaceCache = new Map<string, Space>();
@@ -133,14 +138,14 @@ function fictionalSpace(spec: GenerateRequest): Space {
   let idx = set.nsns.map((_, i) => i);
   if (areaCodes) {
     for (const ac of areaCodes) {
-      if (!idx.some((i) => set.nsns[i].startsWith(ac))) {
+      if (!idx.some((i) => set.nsns[i]!.startsWith(ac))) {
         throw new GenerateSpecError(
           'generate.areaCodes',
           `area code ${ac} has no valid fictional ${nanp ? '555-01xx ' : ''}numbers for ${region}`,
         );
       }
     }
-    idx = idx.filter((i) => areaCodes.some((ac) => set.nsns[i].startsWith(ac)));
+    idx = idx.filter((i) => areaCodes.some((ac) => set.nsns[i]!.startsWith(ac)));
   }
   if (numberType) {
     const p = typeProblem(region, numberType);
@@ -155,9 +160,13 @@ function fictionalSpace(spec: GenerateRequest): Space {
       );
     }
   }
-  const nsns = idx.length === set.nsns.length ? set.nsns : idx.map((i) => set.nsns[i]);
+  const nsns = idx.length === set.nsns.length ? set.nsns : idx.map((i) => set.nsns[i]!);
   const labels = set.blocks.filter((b) => nsns.some((n) => n.startsWith(b.nsnPrefix))).map((b) => b.label);
-  return { capacity: nsns.length, nsnAt: (i) => nsns[i], description: `${set.source}: ${ellipsis(labels)}` };
+  return {
+    capacity: nsns.length,
+    nsnAt: (i) => nsns[i] ?? outOfRange(i, nsns.length),
+    description: `${set.source}: ${ellipsis(labels)}`,
+  };
 }
 
 function automatonSpace(
@@ -180,7 +189,7 @@ function automatonSpace(
     );
   for (const p of prefixes) {
     let s = 0;
-    for (let j = 0; j < p.length && s >= 0; j++) s = a.trans[s * 10 + p.charCodeAt(j) - 48];
+    for (let j = 0; j < p.length && s >= 0; j++) s = a.trans[s * 10 + p.charCodeAt(j) - 48]!;
     if (s < 0 || a.cnt[s] === 0) {
       throw new GenerateSpecError(field, `no valid ${typeText}number for ${region} starts with ${label(p)}`);
     }
@@ -223,7 +232,7 @@ function rangePrefix(spec: GenerateRequest, cc: string): string {
     // A trunk "0" after the calling code is a common mistake (+44 020 … instead of +44 20 …).
     const a = regionAutomaton(region, spec.numberType ?? null);
     let st = 0;
-    for (let j = 0; j < nsnPrefix.length && st >= 0; j++) st = a.trans[st * 10 + nsnPrefix.charCodeAt(j) - 48];
+    for (let j = 0; j < nsnPrefix.length && st >= 0; j++) st = a.trans[st * 10 + nsnPrefix.charCodeAt(j) - 48]!;
     if (st < 0 || a.cnt[st] === 0) {
       throw new GenerateSpecError(
         'generate.prefix',

@@ -94,15 +94,15 @@ function evaluatorFor(region: Region, type: NumberType | null): Evaluator {
       whole: Ast[] = [],
       forced: Ast[] = [];
     for (const a of alts) {
-      if (a.k === 'seq' && a.items[a.items.length - 1].k === 'end') {
+      if (a.k === 'seq' && a.items[a.items.length - 1]!.k === 'end') {
         const items = a.items.slice(0, -1);
-        whole.push(items.length === 1 ? items[0] : { k: 'seq', items });
+        whole.push(items.length === 1 ? items[0]! : { k: 'seq', items });
       } else {
         pre.push(a);
         if (plan.nationalPrefixTransformRule && hasCap(a)) forced.push(forceCaptures(a));
       }
     }
-    const alt = (xs: Ast[]): Ast => (xs.length === 1 ? xs[0] : { k: 'alt', alts: xs });
+    const alt = (xs: Ast[]): Ast => (xs.length === 1 ? xs[0]! : { k: 'alt', alts: xs });
     const push = (d: Dfa): number => {
       comps.push(d);
       return comps.length - 1;
@@ -181,21 +181,21 @@ function buildLayered(ev: Evaluator): LayeredAutomaton {
   depth.push(0);
   const g = comps[0];
   for (let q = 0; q < stStates.length; q++) {
-    const st = stStates[q],
-      d = depth[q];
+    const st = stStates[q]!,
+      d = depth[q]!;
     for (let dig = 0; dig < 10; dig++) {
       if (d >= maxLen) {
         trans[q * 10 + dig] = -1;
         continue;
       }
       const ns = new Int32Array(nc);
-      for (let c = 0; c < nc; c++) ns[c] = comps[c].trans[st[c] * 10 + dig];
-      if (!g.live[ns[0]]) {
+      for (let c = 0; c < nc; c++) ns[c] = comps[c]!.trans[st[c]! * 10 + dig]!;
+      if (!g!.live[ns[0]!]) {
         trans[q * 10 + dig] = -1;
         continue;
       } // nothing valid below
       // dead components all behave alike: normalise so equal futures share a state
-      for (let c = 0; c < nc; c++) if (!comps[c].live[ns[c]] && comps[c].dead >= 0) ns[c] = comps[c].dead;
+      for (let c = 0; c < nc; c++) if (!comps[c]!.live[ns[c]!] && comps[c]!.dead >= 0) ns[c] = comps[c]!.dead;
       const key = d + 1 + '|' + ns.join(',');
       let id = keys.get(key);
       if (id === undefined) {
@@ -211,9 +211,9 @@ function buildLayered(ev: Evaluator): LayeredAutomaton {
   const acc = new Uint8Array(S),
     fl = new Uint8Array(S);
   for (let q = 0; q < S; q++) {
-    if (ev.accept(depth[q], stStates[q])) {
+    if (ev.accept(depth[q]!, stStates[q]!)) {
       acc[q] = 1;
-      if (ev.flag(stStates[q])) fl[q] = 1;
+      if (ev.flag(stStates[q]!)) fl[q] = 1;
     }
   }
   const cnt = new Float64Array(S),
@@ -221,23 +221,23 @@ function buildLayered(ev: Evaluator): LayeredAutomaton {
   const T = Int32Array.from(trans);
   for (let q = S - 1; q >= 0; q--) {
     // BFS order: children have larger ids
-    let c = acc[q],
-      f = fl[q];
+    let c = acc[q]!,
+      f = fl[q]!;
     for (let dig = 0; dig < 10; dig++) {
-      const t = T[q * 10 + dig];
+      const t = T[q * 10 + dig]!;
       if (t < 0) continue;
       if (cnt[t] === 0) {
         T[q * 10 + dig] = -1;
         continue;
       }
-      c += cnt[t];
-      f += cntF[t];
+      c += cnt[t]!;
+      f += cntF[t]!;
     }
     cnt[q] = c;
     cntF[q] = f;
   }
   const acceptClean = acc.map((x, q) => (x && !fl[q] ? 1 : 0));
-  const cntClean = cnt.map((x, q) => x - cntF[q]);
+  const cntClean = cnt.map((x, q) => x - cntF[q]!);
   return { trans: T, accept: acc, flagged: fl, cnt, cntFlagged: cntF, acceptClean, cntClean, states: S };
 }
 
@@ -304,12 +304,12 @@ export class NumberSpace {
     const cum = new Float64Array(ps.length + 1);
     for (let k = 0; k < ps.length; k++) {
       let s = 0;
-      for (let j = 0; j < ps[k].length && s >= 0; j++) s = a.trans[s * 10 + ps[k].charCodeAt(j) - 48];
+      for (let j = 0; j < ps[k]!.length && s >= 0; j++) s = a.trans[s * 10 + ps[k]!.charCodeAt(j) - 48]!;
       starts[k] = s;
-      cum[k + 1] = cum[k] + (s >= 0 ? a.cnt[s] : 0);
+      cum[k + 1] = cum[k]! + (s >= 0 ? a.cnt[s]! : 0);
     }
     let flaggedTotal = 0;
-    for (let k = 0; k < ps.length; k++) if (starts[k] >= 0) flaggedTotal += a.cntFlagged[starts[k]];
+    for (let k = 0; k < ps.length; k++) if (starts[k]! >= 0) flaggedTotal += a.cntFlagged[starts[k]!]!;
     // Too many candidates to check one by one (e.g. JP "0037…", BY "810…", nearly all really
     // rejected): drop every flagged string instead. Still exact and dense, slightly smaller.
     this.conservative = flaggedTotal > MAX_FLAGGED_CHECKS;
@@ -317,25 +317,25 @@ export class NumberSpace {
     this.cntTable = this.conservative ? a.cntClean : a.cnt;
     this.accTable = this.conservative ? a.acceptClean : a.accept;
     if (this.conservative) {
-      for (let k = 0; k < ps.length; k++) cum[k + 1] = cum[k] + (starts[k] >= 0 ? a.cntClean[starts[k]] : 0);
+      for (let k = 0; k < ps.length; k++) cum[k + 1] = cum[k]! + (starts[k]! >= 0 ? a.cntClean[starts[k]!]! : 0);
       flaggedTotal = 0;
     }
     this.starts = starts;
     this.cum = cum;
-    this.rawCount = cum[ps.length];
+    this.rawCount = cum[ps.length]!;
     const cls = compileRegion(region);
     const exc: number[] = [];
     const perPrefixExc = new Array<number>(ps.length).fill(0);
     for (let k = 0; k < ps.length && flaggedTotal > 0; k++) {
-      const s0 = starts[k];
+      const s0 = starts[k]!;
       if (s0 < 0) continue;
-      const nf = a.cntFlagged[s0];
+      const nf = a.cntFlagged[s0]!;
       for (let j = 0; j < nf; j++) {
         const [nsnSuffix, rawRank] = unrankFlagged(a, s0, j);
         const nsn = ps[k] + nsnSuffix;
         if (cls.typeOf(nsn) === undefined) {
-          exc.push(cum[k] + rawRank);
-          perPrefixExc[k]++;
+          exc.push(cum[k]! + rawRank);
+          perPrefixExc[k]!++;
         }
       }
     }
@@ -343,7 +343,7 @@ export class NumberSpace {
     this.excShifted = Float64Array.from(exc, (e, j) => e - j);
     this.exceptions = exc.length;
     this.count = this.rawCount - exc.length;
-    this.perPrefix = ps.map((_, k) => cum[k + 1] - cum[k] - perPrefixExc[k]);
+    this.perPrefix = ps.map((_, k) => cum[k + 1]! - cum[k]! - perPrefixExc[k]!);
   }
 
   /** Prefixes actually used (deduplicated, without ones covered by a shorter prefix). */
@@ -361,7 +361,7 @@ export class NumberSpace {
       hi = e.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (e[mid] <= i) lo = mid + 1;
+      if (e[mid]! <= i) lo = mid + 1;
       else hi = mid;
     }
     let r = i + lo;
@@ -373,13 +373,13 @@ export class NumberSpace {
         b = cum.length - 2;
       while (a < b) {
         const m = (a + b + 1) >>> 1;
-        if (cum[m] <= r) a = m;
+        if (cum[m]! <= r) a = m;
         else b = m - 1;
       }
       k = a;
     }
-    r -= cum[k];
-    return this.prefixes[k] + unrankWith(this.automaton.trans, this.cntTable, this.accTable, this.starts[k], r);
+    r -= cum[k]!;
+    return this.prefixes[k] + unrankWith(this.automaton.trans, this.cntTable, this.accTable, this.starts[k]!, r);
   }
 }
 
@@ -393,9 +393,9 @@ function unrankWith(trans: Int32Array, cnt: Float64Array, acc: Uint8Array, s: nu
     const base = s * 10;
     let d = 0;
     for (; d < 10; d++) {
-      const t = trans[base + d];
+      const t = trans[base + d]!;
       if (t < 0) continue;
-      const c = cnt[t];
+      const c = cnt[t]!;
       if (r < c) {
         out += DIG[d];
         s = t;
@@ -424,15 +424,15 @@ function unrankFlagged(a: LayeredAutomaton, s: number, j: number): [string, numb
     }
     let d = 0;
     for (; d < 10; d++) {
-      const t = trans[s * 10 + d];
+      const t = trans[s * 10 + d]!;
       if (t < 0) continue;
-      if (j < cf[t]) {
+      if (j < cf[t]!) {
         out += DIG[d];
         s = t;
         break;
       }
-      j -= cf[t];
-      rank += cnt[t];
+      j -= cf[t]!;
+      rank += cnt[t]!;
     }
     if (d === 10) throw new Error('unrankFlagged: index out of range');
   }

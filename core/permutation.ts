@@ -60,7 +60,7 @@ export function createPermutation(n: number, seed: string): Permutation {
     let R = x - L * half;
     for (let r = 0; r < ROUNDS; r++) {
       const nl = R;
-      R = (L ^ round(R, keys[r])) & mask;
+      R = (L ^ round(R, keys[r]!)) & mask;
       L = nl;
     }
     return L * half + R;

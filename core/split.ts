@@ -120,10 +120,10 @@ export function softAtoms(text: string, seg: Span): Atoms {
     const ms: Span[] = [];
     const mk: Boundary[] = [];
     for (let i = 0; i < spans.length; i++) {
-      if (i > 0 && kinds[i] === 'space') ms[ms.length - 1] = { start: ms[ms.length - 1].start, end: spans[i].end };
+      if (i > 0 && kinds[i] === 'space') ms[ms.length - 1] = { start: ms[ms.length - 1]!.start, end: spans[i]!.end };
       else {
-        ms.push(spans[i]);
-        mk.push(kinds[i]);
+        ms.push(spans[i]!);
+        mk.push(kinds[i]!);
       }
     }
     spans = ms;
@@ -259,8 +259,8 @@ export function bestPartition<T extends Scored>(
     const key = i * (n + 1) + j; // unique for any n (was i*64+j: collided past 64 atoms)
     const hit = memo.get(key);
     if (hit !== undefined && !hit.shorthand) return hit;
-    const span = { start: atoms.spans[i].start, end: atoms.spans[j - 1].end };
-    const r = evaluate(span, prev, i === 0 ? 'hard' : atoms.kinds[i]);
+    const span = { start: atoms.spans[i]!.start, end: atoms.spans[j - 1]!.end };
+    const r = evaluate(span, prev, i === 0 ? 'hard' : atoms.kinds[i]!);
     if (r !== null) memo.set(key, r);
     return r;
   };
@@ -269,11 +269,11 @@ export function bestPartition<T extends Scored>(
   const top = { valid: 0, possible: 0, groups: 0, from: -1 };
   let groupStart = 0; // first atom of the explicit group containing atom j-1
   for (let j = 1; j <= n; j++) {
-    if (j > 1 && explicit(atoms.kinds[j - 1])) groupStart = j - 1;
-    const closesGroup = j === n || explicit(atoms.kinds[j]);
+    if (j > 1 && explicit(atoms.kinds[j - 1]!)) groupStart = j - 1;
+    const closesGroup = j === n || explicit(atoms.kinds[j]!);
     let digits = 0;
     for (let i = j - 1; i >= 0; i--) {
-      digits += atoms.digits[i];
+      digits += atoms.digits[i]!;
       const short = j - i === 1 || (j - i <= MAX_GROUP_ATOMS && digits <= MAX_GROUP_DIGITS);
       const whole = closesGroup && i === groupStart;
       if (!short && !whole) {
@@ -288,10 +288,10 @@ export function bestPartition<T extends Scored>(
       if (from === undefined) continue;
       const prev = i === 0 ? null : (from as DpCell<T>).last;
       // Left-side precondition of splitAllowed first: skips the parse of hopeless groups.
-      if (i > 0 && !leftMaySplit(atoms.kinds[i], prev!)) continue;
+      if (i > 0 && !leftMaySplit(atoms.kinds[i]!, prev!)) continue;
       const g = group(i, j, prev);
       if (g === null) return null;
-      if (i > 0 && !splitAllowed(atoms.kinds[i], prev!, g)) continue;
+      if (i > 0 && !splitAllowed(atoms.kinds[i]!, prev!, g)) continue;
       const cell: DpCell<T> = {
         valid: from.valid + (g.valid ? 1 : 0),
         possible: from.possible + (g.possible ? 1 : 0),

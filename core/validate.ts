@@ -121,9 +121,9 @@ function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
   const byParts = (all: boolean): Checked[] => {
     let p: Checked | null = parts[parts.length - 1] ?? null;
     for (let k = parts.length; k < groups.length && parts.length <= ctx.room; k++) {
-      const [i, j] = groups[k];
-      const s = { start: atoms.spans[i].start, end: atoms.spans[j - 1].end };
-      const c = evalGroup(ctx, s, p, i === 0 ? 'hard' : atoms.kinds[i]);
+      const [i, j] = groups[k]!;
+      const s = { start: atoms.spans[i]!.start, end: atoms.spans[j - 1]!.end };
+      const c = evalGroup(ctx, s, p, i === 0 ? 'hard' : atoms.kinds[i]!);
       if (!all && !c.valid) break;
       parts.push(c);
       p = c;
@@ -190,7 +190,7 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
   const out: Checked[] = [];
   const room = ctx.room;
   for (let i = 0; i < runs.length && out.length <= room; i++) {
-    const r = runs[i];
+    const r = runs[i]!;
     if (r.text) {
       const input = inputOf(ctx, r.span);
       out.push(
@@ -299,7 +299,7 @@ function numbersInField(raw: string, defaultRegion?: string | null): CheckResult
     }
   }
   if (rows.length <= MAX_RESULTS_PER_FIELD) return rows.map((r) => r.result);
-  const at = rows[MAX_RESULTS_PER_FIELD].at;
+  const at = rows[MAX_RESULTS_PER_FIELD]!.at;
   const parts = countParts(text, at);
   const rest = failed(
     inputOf(ctx, { start: at, end: text.length }),

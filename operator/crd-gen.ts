@@ -72,7 +72,7 @@ const regionEnum = (base: Json): Json => ({ ...base, enum: [...REGIONS].sort() }
 /** The spec schema: the batch spec plus the resource-only fields and the CEL rules. */
 export function specSchema(): Json {
   const generate = toStructural(GenerateSpecSchema as unknown as Json) as Json & { properties: Record<string, Json> };
-  generate.properties.region = regionEnum(generate.properties.region);
+  generate.properties.region = regionEnum(generate.properties.region!);
   generate['x-kubernetes-validations'] = [
     {
       rule: "!has(self.mode) || self.mode != 'range' || has(self.prefix)",

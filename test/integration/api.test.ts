@@ -663,7 +663,7 @@ describe('REST', () => {
       // More drops than the pool has connections (8), in waves, so some wait for a connection.
       for (let wave = 0; wave < 3; wave++) {
         await Promise.all(
-          Array.from({ length: 8 }, (_, i) => drop((['write', 'immediate', 'ms'] as const)[(i + wave) % 3])),
+          Array.from({ length: 8 }, (_, i) => drop((['write', 'immediate', 'ms'] as const)[(i + wave) % 3]!)),
         );
       }
       const pending = async () =>

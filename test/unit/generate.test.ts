@@ -52,7 +52,7 @@ test('uniqueness, validity (oracle) and the requested constraints', () => {
       assert.equal(n.region, s.region);
       if (s.numberType) assert.equal(n.type, s.numberType);
     });
-    for (let i = 0; i < nums.length; i += 7) assertLibValid(g, nums[i]);
+    for (let i = 0; i < nums.length; i += 7) assertLibValid(g, nums[i]!);
   }
 });
 
@@ -73,8 +73,8 @@ test('property: any window of a random batch is unique, valid, and equals at()',
         assert.equal(new Set(win.map((n) => n.e164)).size, 1000);
         for (let i = 0; i < win.length; i += 50) {
           assert.deepEqual(g.at(start + i), win[i]);
-          assert.equal(g.e164At(start + i), win[i].e164);
-          assertLibValid(g, win[i]);
+          assert.equal(g.e164At(start + i), win[i]!.e164);
+          assertLibValid(g, win[i]!);
         }
       },
     ),

@@ -37,7 +37,7 @@ test('data file is the 1,371-row corpus', () => {
 });
 
 test('every row yields at least one result', () => {
-  rows.forEach((r, i) => assert.ok(results[i].length >= 1, `${r.id} ${JSON.stringify(r.raw_phone)}`));
+  rows.forEach((r, i) => assert.ok(results[i]!.length >= 1, `${r.id} ${JSON.stringify(r.raw_phone)}`));
 });
 
 test('valid numbers strictly exceed the naive one-parse-per-field baseline', () => {
@@ -59,7 +59,7 @@ test('splitting never loses a number the whole-field parse found valid', () => {
   rows.forEach((r, i) => {
     const n = naive(r);
     if (!n) return;
-    const got = results[i].filter((x) => x.valid).map((x) => x.e164);
+    const got = results[i]!.filter((x) => x.valid).map((x) => x.e164);
     assert.ok(got.includes(n.e164), `${r.id} ${JSON.stringify(r.raw_phone)}: naive ${n.e164}, ours ${got}`);
     assert.ok(got.length >= 1);
   });
@@ -67,7 +67,7 @@ test('splitting never loses a number the whole-field parse found valid', () => {
 
 test('inputs are substrings of the raw field and e164 is well-formed', () => {
   rows.forEach((r, i) => {
-    for (const x of results[i]) {
+    for (const x of results[i]!) {
       assert.ok(r.raw_phone.includes(x.input), `${r.id}: ${JSON.stringify(x.input)}`);
       if (x.e164 !== null) assert.match(x.e164, /^\+\d+$/);
     }

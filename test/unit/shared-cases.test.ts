@@ -41,7 +41,7 @@ for (const c of cases) {
   test(`${c.id} [${c.class}] ${JSON.stringify(c.input)} (${c.defaultRegion ?? 'no region'})`, () => {
     const results = validateField(c.input, c.defaultRegion);
     assert.ok(results.length >= 1, 'no result');
-    const r = results[0];
+    const r = results[0]!;
     assert.equal(r.valid, e.valid, `valid: ${JSON.stringify(r)}`);
     if (e.possible !== undefined) assert.equal(r.possible, e.possible, 'possible');
     if (e.region !== undefined) assert.equal(r.region, e.region, 'region');
@@ -68,7 +68,7 @@ test('P8a vanity letters are rejected, never truncated to +1800', () => {
   assert.ok(c, 'P8a present');
   const results = validateField(c.input, c.defaultRegion);
   assert.equal(results.length, 1);
-  const r = results[0];
+  const r = results[0]!;
   assert.equal(r.input, '1-800-FAKE-NUM');
   assert.equal(r.valid, false);
   assert.equal(r.error, 'NOT_A_NUMBER');

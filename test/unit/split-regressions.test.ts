@@ -203,7 +203,7 @@ test('bug 5: at most 1,000 results per field, then one remainder row', () => {
   const rs = validateField(raw, 'US');
   assert.equal(rs.length, MAX_RESULTS_PER_FIELD + 1);
   assert.ok(rs.slice(0, MAX_RESULTS_PER_FIELD).every((r) => r.input === '\u33c2' && r.error === 'NOT_A_NUMBER'));
-  const last = rs[MAX_RESULTS_PER_FIELD];
+  const last = rs[MAX_RESULTS_PER_FIELD]!;
   assert.deepEqual(
     [last.input, last.valid, last.error, last.e164],
     ['\u33c2'.repeat(39000), false, 'NOT_A_NUMBER', null],
@@ -212,9 +212,9 @@ test('bug 5: at most 1,000 results per field, then one remainder row', () => {
 
   const commas = validateField('1,'.repeat(1500), 'US');
   assert.equal(commas.length, 1001);
-  assert.equal(commas[999].input, '1');
-  assert.equal(commas[1000].input, '1,'.repeat(500));
-  assert.match(commas[1000].detail ?? '', /holds 500 more parts/);
+  assert.equal(commas[999]!.input, '1');
+  assert.equal(commas[1000]!.input, '1,'.repeat(500));
+  assert.match(commas[1000]!.detail ?? '', /holds 500 more parts/);
   // Exactly at the cap: no remainder row.
   assert.equal(validateField('1,'.repeat(1000), 'US').length, 1000);
 });

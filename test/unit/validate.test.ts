@@ -18,7 +18,7 @@ const e164s = (rs: CheckResult[]) => rs.map((r) => r.e164);
 const one = (raw: string, region: string | null): CheckResult => {
   const rs = validateField(raw, region);
   assert.equal(rs.length, 1, `expected one result for ${JSON.stringify(raw)}: ${JSON.stringify(rs)}`);
-  return rs[0];
+  return rs[0]!;
 };
 
 test('shared calling codes: region is the one the number belongs to', () => {
@@ -76,10 +76,10 @@ test('vanity letters are rejected, never converted or truncated', () => {
   for (const raw of ['1-800-FLOWERS', '1 800 FLOWERS', '+1 (800) GOT-JUNK', '0800 FLOWERS', '1-800-FAX-ME-NOW']) {
     const rs = validateField(raw, raw.startsWith('0') ? 'GB' : 'US');
     assert.equal(rs.length, 1, raw);
-    assert.equal(rs[0].error, 'NOT_A_NUMBER', raw);
-    assert.equal(rs[0].e164, null, raw);
-    assert.equal(rs[0].input, raw);
-    assert.match(rs[0].detail ?? '', /vanity|letters/, raw);
+    assert.equal(rs[0]!.error, 'NOT_A_NUMBER', raw);
+    assert.equal(rs[0]!.e164, null, raw);
+    assert.equal(rs[0]!.input, raw);
+    assert.match(rs[0]!.detail ?? '', /vanity|letters/, raw);
   }
   assert.equal(validateOne('Tel: 1-800-FLOWERS', 'US').error, 'NOT_A_NUMBER');
 });
@@ -164,8 +164,8 @@ test('labels are stripped; leftover text gets its own NOT_A_NUMBER row', () => {
   ]);
   const rs = validateField('0722731396/BOX 19352KHN NAIROBI', 'KE');
   assert.equal(rs.length, 2);
-  assert.equal(rs[0].e164, '+254722731396');
-  assert.deepEqual([rs[1].input, rs[1].error, rs[1].e164], ['BOX 19352KHN NAIROBI', 'NOT_A_NUMBER', null]);
+  assert.equal(rs[0]!.e164, '+254722731396');
+  assert.deepEqual([rs[1]!.input, rs[1]!.error, rs[1]!.e164], ['BOX 19352KHN NAIROBI', 'NOT_A_NUMBER', null]);
   const rs2 = validateField('+44 20 7946 0123 reception', null);
   assert.deepEqual(
     rs2.map((r) => [r.input, r.valid, r.error]),
@@ -260,8 +260,8 @@ test('property: example numbers round-trip from international and national forma
       assert.deepEqual(e164s(intl), [ex.number], `${c} intl ${ex.formatInternational()}`);
       const nat = validateField(ex.formatNational(), c);
       assert.deepEqual(e164s(nat), [ex.number], `${c} national ${ex.formatNational()}`);
-      assert.equal(intl[0].valid, true);
-      assert.equal(intl[0].type, ex.getType() ?? null);
+      assert.equal(intl[0]!.valid, true);
+      assert.equal(intl[0]!.type, ex.getType() ?? null);
     }),
     { numRuns: 600 },
   );
