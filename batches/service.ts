@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
-import { getPool, closePools } from '../db/pool.ts';
+import { getPool, closePools, withAdvisoryLock, type Db } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
 import { activeBatches, deleteBatch, getBatch, insertBatch, listBatches, type BatchCursor } from '../db/batches.ts';
 import { loadInputs } from '../db/inputs.ts';
@@ -54,6 +54,7 @@ import {
   type BatchStatus,
   type Observation,
   type Operation,
+  type WorkflowView,
 } from './state.ts';
 
 export type { BatchCursor };
@@ -150,32 +151,47 @@ export class BatchService {
     });
     // Past 'pending', its workflow already ran its first activity: never load or start twice.
     if (stored.project !== req.project || stored.status !== 'pending') return { batchId, workflowId, started: false };
-    let job: BatchJob;
+    // One submit of a batch id at a time stores inputs and starts the workflow (docs/architecture.md, O5).
+    return withAdvisoryLock(this.d.pool, batchId, async (db) => {
+      // Submitted again (e.g. a reconcile repeated): a workflow that exists keeps the inputs it was
+      // started with; replacing them would make its prepare step fail, or read other rows.
+      if (!stored.created && (await this.workflowOf(batchId))) return { batchId, workflowId, started: false };
+      let job: BatchJob;
+      try {
+        job = await this.storeInputs(db, batchId, spec, req.rows);
+      } catch (err) {
+        // No workflow will ever run for this batch: leave no pending row.
+        await deleteBatch(db, batchId).catch(() => {});
+        throw err;
+      }
+      try {
+        const started = await startWorkflow(this.d.temporal, this.d.taskQueue, { batchId, job, ...req.tuning });
+        const rows = 'validate' in job && 'rows' in job.validate ? { rows: job.validate.rows } : {};
+        return { batchId, workflowId, started: started.started, ...rows };
+      } catch (err) {
+        if (isTemporalUnavailable(err)) throw new UnavailableError('Temporal', { cause: err });
+        throw err;
+      }
+    });
+  }
+
+  /** The batch's workflow as Temporal describes it, or null when it never started. @throws UnavailableError */
+  private async workflowOf(batchId: string): Promise<WorkflowView | null> {
     try {
-      job = await this.storeInputs(batchId, spec, req.rows);
+      return await describeWorkflow(this.d.temporal, batchId);
     } catch (err) {
-      // No workflow will ever run for this batch: leave no pending row.
-      await deleteBatch(this.d.pool, batchId).catch(() => {});
-      throw err;
-    }
-    try {
-      const started = await startWorkflow(this.d.temporal, this.d.taskQueue, { batchId, job, ...req.tuning });
-      const rows = 'validate' in job && 'rows' in job.validate ? { rows: job.validate.rows } : {};
-      return { batchId, workflowId, started: started.started, ...rows };
-    } catch (err) {
-      if (isTemporalUnavailable(err)) throw new UnavailableError('Temporal', { cause: err });
-      throw err;
+      throw new UnavailableError('Temporal', { cause: err });
     }
   }
 
   /** Writes a validate batch's uploaded or inline inputs; returns the job its workflow runs. */
-  private async storeInputs(batchId: string, spec: BatchSpec, rows: SubmitRequest['rows']): Promise<BatchJob> {
+  private async storeInputs(db: Db, batchId: string, spec: BatchSpec, rows: SubmitRequest['rows']): Promise<BatchJob> {
     if (spec.generate) return { generate: spec.generate };
     const v = spec.validate!;
     const region = v.defaultRegion ? { defaultRegion: v.defaultRegion } : {};
     if (v.source && 'batchRef' in v.source) return { validate: { ...region, fromBatch: v.source.batchRef } };
     const inline = v.source?.inline.map((raw) => ({ raw }));
-    return { validate: { ...region, rows: await loadInputs(this.d.pool, batchId, rows ?? inline ?? []) } };
+    return { validate: { ...region, rows: await loadInputs(db, batchId, rows ?? inline ?? []) } };
   }
 
   /**

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { BatchSpec } from '../batches/spec.ts';
 import { ACTIVE_STATUSES, type BatchRecord, type BatchStatus, type Operation } from '../batches/state.ts';
 import { storedCounts } from './chunks.ts';
-import { withTransaction } from './pool.ts';
+import { withTransaction, type Db } from './pool.ts';
 
 /** `status IN ('pending', 'running')`, written out so the planner matches the partial index batches_project_active. */
 const ACTIVE = `status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
@@ -23,13 +23,14 @@ export interface InsertBatchInput {
 
 /**
  * Inserts the batch row; a second call with the same id is a no-op (an idempotent submit).
- * Returns the stored row's project and status: `pending` for a new (or not yet started) batch.
+ * Returns the stored row's project and status (`pending` for a new or not yet started batch),
+ * and whether this call created it.
  */
 export async function insertBatch(
   pool: pg.Pool,
   b: InsertBatchInput,
-): Promise<{ project: string; status: BatchStatus }> {
-  await pool.query(
+): Promise<{ project: string; status: BatchStatus; created: boolean }> {
+  const ins = await pool.query(
     `INSERT INTO batches (id, project, operation, spec, workflow_id, library_version)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
     [b.id, b.project, b.operation, JSON.stringify(b.spec), b.workflowId, b.libraryVersion],
@@ -38,7 +39,7 @@ export async function insertBatch(
     'SELECT project, status FROM batches WHERE id = $1',
     [b.id],
   );
-  return r.rows[0]!;
+  return { ...r.rows[0]!, created: ins.rowCount === 1 };
 }
 
 /** Marks a batch running with its total; keeps the first start time across retries. */
@@ -138,8 +139,8 @@ export async function activeBatches(pool: pg.Pool, projects: string[]): Promise<
  * Deletes the numbers, inputs, chunk ledger and batch row of `batchId` in one transaction;
  * returns the number of result rows (numbers) deleted. Idempotent.
  */
-export async function deleteBatch(pool: pg.Pool, batchId: string): Promise<number> {
-  return withTransaction(pool, async (client) => {
+export async function deleteBatch(db: Db, batchId: string): Promise<number> {
+  return withTransaction(db, async (client) => {
     const r = await client.query('DELETE FROM numbers WHERE batch_id = $1', [batchId]);
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     await client.query('DELETE FROM batch_chunks WHERE batch_id = $1', [batchId]);

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { InputRow } from '../batches/spec.ts';
 import { copyText } from './chunks.ts';
-import { withTransaction } from './pool.ts';
+import { withTransaction, type Db } from './pool.ts';
 
 /**
  * Streams input rows into batch_inputs with COPY (row_no from 0, in order). Memory stays flat
@@ -16,7 +16,7 @@ import { withTransaction } from './pool.ts';
  * Returns the number of rows loaded.
  */
 export async function loadInputs(
-  pool: pg.Pool,
+  db: Db,
   batchId: string,
   rows: AsyncIterable<InputRow> | Iterable<InputRow>,
 ): Promise<number> {
@@ -32,7 +32,7 @@ export async function loadInputs(
     }
     if (block) yield block;
   }
-  await withTransaction(pool, async (client) => {
+  await withTransaction(db, async (client) => {
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     const copy = client.query(copyFrom('COPY batch_inputs (batch_id, row_no, raw, default_region) FROM STDIN'));
     await pipeline(Readable.from(lines(), { objectMode: false }), copy);

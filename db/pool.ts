@@ -27,13 +27,18 @@ export async function closePools(): Promise<void> {
   await Promise.all(all.map((p) => p.end()));
 }
 
+/** A pool, or one client checked out of it (to run on a connection the caller already holds). */
+export type Db = pg.Pool | pg.PoolClient;
+
 /**
- * Runs `fn` in a transaction on one pooled client: COMMIT when it resolves, ROLLBACK when it
- * throws (the error is rethrown). A client that failed is discarded rather than returned, so a
- * half-finished COPY never leaks into the pool (docs/architecture.md, O6).
+ * Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws (the error is
+ * rethrown). Given a pool, on one client checked out for it; a client that failed is discarded
+ * rather than returned, so a half-finished COPY never leaks into the pool (docs/architecture.md,
+ * O6). Given a client, on that client, which stays the caller's to release.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function withTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const own = !('release' in db);
+  const client = own ? await db.connect() : db;
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -43,6 +48,32 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
   } catch (err) {
     broken = err instanceof Error ? err : new Error(String(err));
     await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    if (own) client.release(broken);
+  }
+}
+
+/**
+ * Runs `fn` on one client holding PostgreSQL's session advisory lock on `key`, so callers that
+ * take the same key run one at a time (across processes). `fn` gets that client, so it needs no
+ * second connection from the pool. The lock is released when `fn` settles; a client whose `fn`
+ * threw is discarded, which also ends its session and so its lock.
+ */
+export async function withAdvisoryLock<T>(
+  pool: pg.Pool,
+  key: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    const result = await fn(client);
+    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    return result;
+  } catch (err) {
+    broken = err instanceof Error ? err : new Error(String(err));
     throw err;
   } finally {
     client.release(broken);

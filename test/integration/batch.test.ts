@@ -14,6 +14,8 @@ import { startStack, eventually, ROOT, type Stack, type WorkerProcess } from '..
 import { startWorkflow } from '../../workflows/client.ts';
 import { workflowIdFor } from '../../workflows/shared.ts';
 import { insertBatch } from '../../db/batches.ts';
+import { countInputs } from '../../db/inputs.ts';
+import { BatchService } from '../../batches/service.ts';
 import { BatchRefNotFoundError, SpecError } from '../../batches/errors.ts';
 import type { BatchSpec } from '../../batches/spec.ts';
 
@@ -152,6 +154,43 @@ test('a workflow whose stored inputs are short fails at once, non-retryable', as
     .events!.filter((e) => e.activityTaskStartedEventAttributes)
     .map((e) => e.activityTaskStartedEventAttributes!.attempt);
   assert.deepEqual(attempts.slice(0, 1), [1]);
+});
+
+test('a batch id submitted again, even concurrently, keeps the inputs its workflow started with', async () => {
+  // A task queue no worker polls: each workflow starts and then waits, its batch still pending.
+  const idle = new BatchService({ pool: stack.pool, temporal: stack.client, taskQueue: `idle-${randomUUID()}` });
+  const rowsOf = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ raw: `+44 20 7946 0${tag}${i}` }));
+  const submit = (batchId: string, n: number, tag: string) =>
+    idle.submit({ project: 'default', spec: { validate: {} }, rows: rowsOf(n, tag), batchId });
+  const again = randomUUID();
+  const together = randomUUID();
+  try {
+    const first = await submit(again, 3, '1');
+    assert.deepEqual([first.started, first.rows], [true, 3]);
+    const second = await submit(again, 5, '2');
+    assert.equal(second.started, false);
+    assert.equal(await countInputs(stack.pool, again), 3, 'the second submit replaced the stored inputs');
+    const stored = await stack.pool.query('SELECT raw FROM batch_inputs WHERE batch_id = $1 ORDER BY row_no', [again]);
+    assert.deepEqual(
+      stored.rows.map((r) => r.raw),
+      rowsOf(3, '1').map((r) => r.raw),
+    );
+
+    const all = await Promise.all([2, 3, 4, 5].map((n) => submit(together, n, String(n))));
+    const started = all.filter((s) => s.started);
+    assert.equal(started.length, 1, JSON.stringify(all));
+    assert.equal(await countInputs(stack.pool, together), started[0]!.rows);
+    assert.equal((await read(together)).status, 'pending');
+  } finally {
+    for (const id of [again, together]) {
+      await stack.client.workflow
+        .getHandle(workflowIdFor(id))
+        .terminate('test over')
+        .catch(() => {});
+      await stack.pool.query('DELETE FROM batch_inputs WHERE batch_id = $1', [id]);
+      await stack.pool.query('DELETE FROM batches WHERE id = $1', [id]);
+    }
+  }
 });
 
 test('cancel while the batch is still being prepared: it stays cancelled', async () => {
