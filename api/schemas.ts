@@ -1,6 +1,6 @@
 /**
  * Request and response schemas of the REST API (TypeBox → JSON Schema). The batch spec itself
- * is spec/batch-spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
+ * is batches/spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../batches/spec.ts';

@@ -1,5 +1,5 @@
 /**
- * Request validation with TypeBox (the same library and messages as spec/batch-spec.ts),
+ * Request validation with TypeBox (the same library and messages as batches/spec.ts),
  * instead of fastify's default Ajv: no silent removal of unknown properties, no type coercion
  * of JSON bodies, and errors that name the field (`querystring.limit: Expected integer`).
  * Query strings and path params are strings on the wire, so they are converted first.
@@ -11,7 +11,7 @@ import { Value } from '@sinclair/typebox/value';
 import '../batches/spec.ts';
 import type { SpecIssue } from '../batches/errors.ts';
 
-// TypeBox knows no formats until registered: spec/batch-spec.ts registers `uuid` (imported
+// TypeBox knows no formats until registered: batches/spec.ts registers `uuid` (imported
 // above for that effect); timestamps here use `date-time`.
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)));
 

@@ -1,6 +1,6 @@
 /**
  * A PhoneBatch informer that keeps going: @kubernetes/client-node's ListWatch, plus what the
- * library leaves to its user (see DESIGN-NOTES, client-node pitfalls):
+ * library leaves to its user (docs/architecture.md, O4):
  *  - On 410 Gone the ListWatch itself re-lists and watches from the new resourceVersion; we
  *    count those (O4) through a Watch wrapper.
  *  - On any other error the ListWatch fires `error` and stops: we restart it with capped
