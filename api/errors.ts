@@ -4,7 +4,8 @@
  * names the offending field, `issues` lists each bad field when there are several.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { BatchError, SpecError, type SpecIssue } from '../batches/errors.ts';
+import { asUnavailable, BatchError, SpecError, type SpecIssue } from '../batches/errors.ts';
+import type { OutageLog } from './outage.ts';
 
 export type ErrorCode =
   | 'invalid_request'
@@ -93,6 +94,8 @@ const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof SpecError)
     return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+  const down = err instanceof ApiError ? null : asUnavailable(err);
+  if (down) return { code: 'unavailable', message: down.message, statusCode: 503 };
   if (err instanceof BatchError) {
     return { code: BATCH_ERROR_CODE[err.code], message: err.message, statusCode: BATCH_ERROR_STATUS[err.code] };
   }
@@ -126,10 +129,22 @@ export function toErrorBody(err: unknown): ErrorBody {
 }
 
 /** fastify error handler: the JSON error body, with the right status. */
-export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
-  const body = toErrorBody(err);
-  if (body.statusCode >= 500) req.log.error({ err }, 'request failed');
-  void reply.code(body.statusCode).type('application/json').send(body);
+/** Seconds a client should wait before retrying after a 503 (`retry-after`). */
+export const RETRY_AFTER_S = 5;
+
+/**
+ * The server's error handler: the body from {@link toErrorBody}; a 503 carries `retry-after`
+ * and is logged once per outage (api/outage.ts), any other 5xx once per request.
+ */
+export function errorHandler(outages: OutageLog) {
+  return (err: FastifyError, req: FastifyRequest, reply: FastifyReply): void => {
+    const body = toErrorBody(err);
+    if (body.code === 'unavailable') {
+      outages.failed(asUnavailable(err)?.service ?? 'a dependency', err);
+      void reply.header('retry-after', String(RETRY_AFTER_S));
+    } else if (body.statusCode >= 500) req.log.error({ err }, 'request failed');
+    void reply.code(body.statusCode).type('application/json').send(body);
+  };
 }
 
 /** The JSON Schema of the error body, for OpenAPI. */

@@ -14,6 +14,8 @@
  * workflow's last activity before the workflow reports a terminal phase), so `task_completed`
  * counts equal the database's. Every view is toTaskView of a BatchState (api/views.ts).
  */
+import { asUnavailable } from '../batches/errors.ts';
+import type { OutageLog } from './outage.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { BatchProgress } from '../workflows/shared.ts';
 import { batchState, isTerminal, type BatchRecord, type BatchState } from '../batches/state.ts';
@@ -49,6 +51,8 @@ export interface ProgressHubDeps {
   maxConcurrentQueries?: number;
   metrics?: ApiMetrics;
   log?: FastifyBaseLogger;
+  /** Where an outage of PostgreSQL or Temporal is logged, once (api/outage.ts). */
+  outages?: OutageLog;
 }
 
 interface Followed {
@@ -151,7 +155,11 @@ export class ProgressHub {
     this.timer = setTimeout(() => {
       const t0 = Date.now();
       this.tick()
-        .catch((err) => this.deps.log?.warn({ err }, 'progress hub tick failed'))
+        .catch((err: unknown) => {
+          const down = asUnavailable(err);
+          if (down && this.deps.outages) this.deps.outages.failed(down.service, err);
+          else this.deps.log?.warn({ err }, 'progress hub tick failed');
+        })
         .finally(() => this.schedule(Math.max(0, this.intervalMs - (Date.now() - t0))));
     }, delay);
     this.timer.unref();

@@ -13,6 +13,7 @@ import { logger as defaultLogger } from '../lib/logger.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
 import { errorHandler, errors } from './errors.ts';
+import { OutageLog } from './outage.ts';
 import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
 import { createMetrics, type ApiMetrics } from './metrics.ts';
@@ -48,15 +49,17 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   });
   const metrics = createMetrics();
   const tokens = new TokenResolver(deps.projects);
+  const outages = new OutageLog(app.log);
   const hub = new ProgressHub({
     source: deps.service,
     hz: options.progressHz,
     metrics,
     log: app.log,
+    outages,
   });
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandler(outages));
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({
       code: 'route_not_found',

@@ -4,6 +4,8 @@
  * (operator/reconciler.ts) to condition reasons, the CLI (cli/errors.ts) to exit messages.
  * Messages name the field or id at fault.
  */
+import { isDatabaseUnavailable } from '../db/pool.ts';
+import { isTemporalUnavailable } from '../workflows/client.ts';
 
 /** One problem with a spec: the JSON path of the field and why it is wrong. */
 export interface SpecIssue {
@@ -73,6 +75,18 @@ export class UnavailableError extends BatchError {
   ) {
     super(`${service} is unavailable, retry later`, options);
   }
+}
+
+/**
+ * The error as an {@link UnavailableError} when it means PostgreSQL or Temporal did not answer
+ * (db/pool.ts `isDatabaseUnavailable`, workflows/client.ts `isTemporalUnavailable`), else null.
+ * Entry points call it on errors they did not expect, so an outage reads as one, not as a bug.
+ */
+export function asUnavailable(err: unknown): UnavailableError | null {
+  if (err instanceof UnavailableError) return err;
+  if (isDatabaseUnavailable(err)) return new UnavailableError('PostgreSQL', { cause: err });
+  if (isTemporalUnavailable(err)) return new UnavailableError('Temporal', { cause: err });
+  return null;
 }
 
 /** A project name Kubernetes could not use as a namespace, or the database refuses. */

@@ -79,3 +79,22 @@ export async function withAdvisoryLock<T>(
     client.release(broken);
   }
 }
+
+/** Node socket errors that mean the server is not reachable (or went away mid-query). */
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+
+/**
+ * True for an error that means PostgreSQL did not answer, as opposed to one it gave: a socket
+ * error, a dropped or timed-out connection (node-postgres' own messages), SQLSTATE class 08
+ * (connection exception), 57P01–57P03 (shutdown, crash shutdown, cannot connect now) or 53300
+ * (too many connections). Codes from the PostgreSQL manual, appendix A.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (SOCKET_ERRORS.has(code) || /^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+  if (err instanceof AggregateError) return err.errors.some(isDatabaseUnavailable);
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/.test(
+    String(e?.message),
+  );
+}

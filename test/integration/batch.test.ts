@@ -331,9 +331,17 @@ test('kill -9 the worker mid-batch: a new worker finishes with exactly the reque
   const count = 1_500_000;
   const { batchId } = await start({ generate: { region: 'US', mode: 'random', count, seed: 'crash' } });
   await eventually('first chunks committed', async () => (await processed(batchId)) > 0, 120_000);
+  const seenLive = await read(batchId);
   await worker.kill9();
   const before = (await rowStats(batchId)).rows;
   assert.ok(before < count, 'the worker was killed before the batch finished');
+  // No worker answers the progress query now: the state falls back to the ledger, and the
+  // progress shown never goes backwards (it was 0 here once).
+  const dark = await read(batchId);
+  assert.equal(dark.status, 'running');
+  assert.equal(dark.countsFrom, 'ledger');
+  assert.equal(dark.processed, before);
+  assert.ok(dark.processed >= seenLive.processed, `${dark.processed} < ${seenLive.processed} seen before`);
   worker = await stack.startWorker();
   const final = await wait(batchId);
   assert.equal(final.status, 'succeeded');
