@@ -147,6 +147,21 @@ export function errorHandler(outages: OutageLog) {
   };
 }
 
+/**
+ * onSend hook: an error answered before its request body was read (an upload refused at its
+ * first line or header, a 401, a 413) closes the connection. The rest of the body is still on
+ * the socket, so with keep-alive the client's next request would wait behind it forever.
+ */
+export function closeUnreadErrors(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, p: unknown) => void,
+): void {
+  if (reply.statusCode >= 400 && !req.raw.complete) void reply.header('connection', 'close');
+  done(null, payload);
+}
+
 /** The JSON Schema of the error body, for OpenAPI. */
 export const ErrorBodySchema = {
   type: 'object',

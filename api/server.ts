@@ -12,7 +12,7 @@ import type { Projects } from '../batches/projects.ts';
 import { logger as defaultLogger } from '../lib/logger.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
-import { errorHandler, errors } from './errors.ts';
+import { closeUnreadErrors, errorHandler, errors } from './errors.ts';
 import { OutageLog } from './outage.ts';
 import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
@@ -60,6 +60,7 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler(outages));
+  app.addHook('onSend', closeUnreadErrors);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({
       code: 'route_not_found',

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { connect } from 'node:net';
+import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { pino } from 'pino';
 import { parse as parseCsv } from 'csv-parse/sync';
@@ -610,6 +611,71 @@ describe('REST', () => {
     });
     assert.equal(chunked.status, 413, chunked.text);
     assert.equal(await count(), before, 'no batch row left behind');
+  });
+
+  test('a rejected upload leaves the client a working connection: the next request on the same keep-alive agent answers', async () => {
+    const r = replicas[0]!;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { hostname, port } = new URL(r.url);
+    /** One request on the agent; rejects if no answer within 10 s (the hang the issue saw). */
+    const call = (method: string, path: string, body?: string, type?: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            hostname,
+            port,
+            method,
+            path,
+            headers: { authorization: `Bearer ${A}`, ...(type ? { 'content-type': type } : {}) },
+            timeout: 10_000,
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, text }));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    const rejected: Array<[string, string, string]> = [
+      [
+        'NDJSON with a bad first line',
+        'application/x-ndjson',
+        '{not json\n' + '{"raw":"+44 20 7946 0018"}\n'.repeat(25_000),
+      ],
+      ['a 100 k-column CSV header', 'text/csv', Array.from({ length: 100_000 }, (_, i) => `c${i}`).join(',') + '\n1\n'],
+      ['?column= naming no column', 'text/csv', 'phone\n' + '+44 20 7946 0018\n'.repeat(35_000)],
+    ];
+    try {
+      for (const [what, type, body] of rejected) {
+        const path = what.startsWith('?') ? '/api/v1/batches?column=nope' : '/api/v1/batches';
+        const bad = await call('POST', path, body, type);
+        assert.equal(bad.status, 400, `${what}: ${bad.text}`);
+        const next = await call('GET', '/api/v1/batches?limit=1');
+        assert.equal(next.status, 200, `after ${what}: ${next.text}`);
+      }
+      // Refused before authentication (401) with the body unread: the same.
+      const body = 'phone\n' + '+44 20 7946 0018\n'.repeat(35_000);
+      const anon = await new Promise<number>((resolve, reject) => {
+        const req = request(
+          { agent, hostname, port, method: 'POST', path: '/api/v1/batches', headers: { 'content-type': 'text/csv' } },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+      assert.equal(anon, 401);
+      assert.equal((await call('GET', '/api/v1/batches?limit=1')).status, 200, 'after a 401 upload');
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('rate limiting is per token', async () => {
