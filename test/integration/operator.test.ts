@@ -504,8 +504,8 @@ test('the operator started each workflow once and exposes metrics', async () => 
   assert.equal(m['phonebatch_operator_is_leader'], 1);
   assert.equal(
     m['phonebatch_operator_workflows_started_total'],
-    7,
-    'six examples/tests plus ref-ok; no invalid or cancelled batch started',
+    8,
+    'seven examples/tests (one of them the four-views batch) plus ref-ok; no invalid or cancelled batch started',
   );
   assert.ok(m['phonebatch_operator_status_patches_total']! > 0);
 });
