@@ -56,6 +56,42 @@ export function selectProtocol(protocols: Set<string>): string | false {
   return false;
 }
 
+const keyOf = (token: string) => createHash('sha256').update(token).digest('base64');
+
+/**
+ * Counts failed authentications per client address in fixed one-minute windows. Bounded: at
+ * most `maxAddresses` are tracked; when full, the oldest window is dropped first.
+ */
+export class AuthFailures {
+  private readonly byAddress = new Map<string, { start: number; failures: number }>();
+  constructor(
+    readonly perMinute: number,
+    private readonly maxAddresses = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Seconds until `address` may try again, or 0 when it is within its budget. */
+  blockedFor(address: string): number {
+    const w = this.byAddress.get(address);
+    const t = this.now();
+    if (!w || t - w.start >= 60_000 || w.failures < this.perMinute) return 0;
+    return Math.ceil((w.start + 60_000 - t) / 1000);
+  }
+
+  /** Records one failed authentication from `address`. */
+  add(address: string): void {
+    const t = this.now();
+    let w = this.byAddress.get(address);
+    if (!w || t - w.start >= 60_000) {
+      this.byAddress.delete(address);
+      if (this.byAddress.size >= this.maxAddresses) this.byAddress.delete(this.byAddress.keys().next().value!);
+      w = { start: t, failures: 0 };
+      this.byAddress.set(address, w);
+    }
+    w.failures++;
+  }
+}
+
 /**
  * Resolves tokens with a short cache (keyed by the token's hash, so no plaintext is kept):
  * 1,000 WebSocket clients reconnecting cost one query each per TTL, not one per connection.
@@ -70,8 +106,14 @@ export class TokenResolver {
     private maxEntries = 10_000,
   ) {}
 
+  /** The cached identity of a token this resolver already knows to be good, or null (no lookup). */
+  cached(token: string): TokenIdentity | null {
+    const hit = this.cache.get(keyOf(token));
+    return hit && hit.until > Date.now() ? hit.id : null;
+  }
+
   async resolve(token: string): Promise<TokenIdentity | null> {
-    const key = createHash('sha256').update(token).digest('base64');
+    const key = keyOf(token);
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.id;
@@ -86,14 +128,29 @@ export class TokenResolver {
   }
 }
 
-/** Registers the authentication hook on `app` (not encapsulated: call on the root instance). */
-export function registerAuth(app: FastifyInstance, resolver: TokenResolver): void {
+/**
+ * Registers the authentication hook on `app` (not encapsulated: call on the root instance).
+ * An address past its failed-authentication budget gets 429 `rate_limited` without a token
+ * lookup, unless its token is one the resolver already holds as good (a shared address keeps
+ * working for clients that authenticated before).
+ */
+export function registerAuth(app: FastifyInstance, resolver: TokenResolver, failures: AuthFailures): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.config?.public) return;
     const token = extractToken(req);
+    const known = token ? resolver.cached(token) : null;
+    if (known) {
+      req.auth = known;
+      return;
+    }
+    const wait = failures.blockedFor(req.ip);
+    if (wait > 0) throw errors.authRateLimited(wait);
     const id = token ? await resolver.resolve(token) : null;
-    if (!id) throw errors.unauthorized();
+    if (!id) {
+      failures.add(req.ip);
+      throw errors.unauthorized();
+    }
     req.auth = id;
   });
 }

@@ -6,6 +6,12 @@ export interface ApiOptions {
   port: number;
   /** Requests per token per minute (PHONEBATCH_API_RATE_LIMIT, default 1200). */
   rateLimitPerMinute: number;
+  /**
+   * Failed authentications per client address per minute (PHONEBATCH_API_AUTH_FAILURES, default
+   * 30); past it the address gets 429 without a token lookup. Behind a proxy, the address is
+   * the proxy's unless fastify's trustProxy is set.
+   */
+  authFailuresPerMinute: number;
   /** Largest CSV/NDJSON upload in bytes (PHONEBATCH_API_UPLOAD_LIMIT, default 512 MiB). */
   uploadLimitBytes: number;
   /** Largest JSON body in bytes (default 4 MiB: 10,000 inline numbers fit). */
@@ -23,6 +29,7 @@ export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions
     host: env.PHONEBATCH_API_HOST ?? '0.0.0.0',
     port: num(env.PHONEBATCH_API_PORT, 8080),
     rateLimitPerMinute: num(env.PHONEBATCH_API_RATE_LIMIT, 1200),
+    authFailuresPerMinute: num(env.PHONEBATCH_API_AUTH_FAILURES, 30),
     uploadLimitBytes: num(env.PHONEBATCH_API_UPLOAD_LIMIT, 512 * 1024 * 1024),
     jsonBodyLimitBytes: 4 * 1024 * 1024,
     progressHz: num(env.PHONEBATCH_API_PROGRESS_HZ, 4),

@@ -26,6 +26,8 @@ export class ApiError extends Error {
   readonly statusCode: number;
   readonly code: ErrorCode;
   readonly issues?: SpecIssue[];
+  /** Seconds for the `retry-after` header, when the client should wait before trying again. */
+  retryAfterS?: number;
   constructor(statusCode: number, code: ErrorCode, message: string, issues?: SpecIssue[]) {
     super(message);
     this.name = 'ApiError';
@@ -53,6 +55,15 @@ export const errors = {
       415,
       'unsupported_media_type',
       `content-type: "${type}" is not accepted (application/json, text/csv, application/x-ndjson)`,
+    ),
+  authRateLimited: (seconds: number) =>
+    Object.assign(
+      new ApiError(
+        429,
+        'rate_limited',
+        `authorization: too many failed authentications from this address, retry in ${seconds} seconds`,
+      ),
+      { retryAfterS: seconds },
     ),
   rateLimited: (after: string) =>
     new ApiError(429, 'rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
@@ -128,7 +139,6 @@ export function toErrorBody(err: unknown): ErrorBody {
   return { code: 'internal', message: 'internal error', statusCode: 500 };
 }
 
-/** fastify error handler: the JSON error body, with the right status. */
 /** Seconds a client should wait before retrying after a 503 (`retry-after`). */
 export const RETRY_AFTER_S = 5;
 
@@ -142,6 +152,8 @@ export function errorHandler(outages: OutageLog) {
     if (body.code === 'unavailable') {
       outages.failed(asUnavailable(err)?.service ?? 'a dependency', err);
       void reply.header('retry-after', String(RETRY_AFTER_S));
+    } else if (err instanceof ApiError && err.retryAfterS !== undefined) {
+      void reply.header('retry-after', String(err.retryAfterS));
     } else if (body.statusCode >= 500) req.log.error({ err }, 'request failed');
     void reply.code(body.statusCode).type('application/json').send(body);
   };

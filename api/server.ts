@@ -14,7 +14,7 @@ import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
 import { closeUnreadErrors, errorHandler, errors } from './errors.ts';
 import { OutageLog } from './outage.ts';
-import { registerAuth, selectProtocol, TokenResolver } from './auth.ts';
+import { AuthFailures, registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
 import { createMetrics, type ApiMetrics } from './metrics.ts';
 import { ProgressHub } from './progress-hub.ts';
@@ -96,7 +96,7 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, handleProtocols: (protocols) => selectProtocol(protocols) },
   });
-  registerAuth(app, tokens);
+  registerAuth(app, tokens, new AuthFailures(options.authFailuresPerMinute));
   await app.register(rateLimit, {
     global: true,
     // After authentication, so the key is the token; anonymous calls never get this far.

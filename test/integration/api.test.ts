@@ -42,7 +42,13 @@ async function replica(options: Record<string, unknown> = {}) {
       },
     }),
   ) as unknown as FastifyBaseLogger;
-  const server = await buildServer({ service: stack.service, projects: stack.projects, logger, options });
+  // Many tests here send bad tokens on purpose; the failed-authentication budget has its own test.
+  const server = await buildServer({
+    service: stack.service,
+    projects: stack.projects,
+    logger,
+    options: { authFailuresPerMinute: 1_000_000, ...options },
+  });
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const port = (server.app.server.address() as { port: number }).port;
   const r = { server, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}` };
@@ -127,6 +133,76 @@ describe('tokens', () => {
         assert.equal(res.json.code, 'unauthorized');
         assert.match(res.json.message, /authorization/);
       }
+    }
+  });
+});
+
+describe('failed authentication', () => {
+  test('costs a lookup only within a per-address budget; past it 429 with retry-after, other addresses and known tokens unaffected', async () => {
+    let lookups = 0;
+    const projects = new Proxy(stack.projects, {
+      get(target, prop, recv) {
+        if (prop === 'resolveToken')
+          return (token: string) => {
+            lookups++;
+            return target.resolveToken(token);
+          };
+        const v = Reflect.get(target, prop, recv);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const server = await buildServer({
+      service: stack.service,
+      projects,
+      options: { authFailuresPerMinute: 20, rateLimitPerMinute: 1_000_000 },
+      logger: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
+    });
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (server.app.server.address() as { port: number }).port;
+    const get = (token: string, localAddress = '127.0.0.1') =>
+      new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/v1/batches?limit=1',
+            localAddress,
+            headers: { authorization: `Bearer ${token}` },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                retryAfter: res.headers['retry-after'] as string | undefined,
+                code: text && JSON.parse(text).code,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      assert.equal((await get(A)).status, 200, 'a good token first: the resolver now knows it');
+      lookups = 0;
+      const statuses: number[] = [];
+      for (let i = 0; i < 200; i++) statuses.push((await get(`pb_unknown_${i}_${'x'.repeat(20)}`)).status);
+      assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401));
+      assert.deepEqual(statuses.slice(20), Array(180).fill(429));
+      assert.equal(lookups, 20, '200 distinct unknown tokens cost only the budget in lookups');
+      const limited = await get('pb_one_more_unknown_token_here');
+      assert.equal(limited.code, 'rate_limited');
+      assert.ok(
+        Number(limited.retryAfter) > 0 && Number(limited.retryAfter) <= 60,
+        `retry-after ${limited.retryAfter}`,
+      );
+      assert.equal((await get(A)).status, 200, 'a token already known still works from the same address');
+      assert.equal((await get(A2)).status, 429, 'an unknown-to-the-cache token waits like any other');
+      assert.equal((await get(A2, '127.0.0.2')).status, 200, 'another address has its own budget');
+    } finally {
+      await server.app.close();
     }
   });
 });
