@@ -7,6 +7,7 @@ export interface ApiMetrics {
   httpDuration: Histogram<'method' | 'route'>;
   wsConnections: Gauge<'path'>;
   wsMessagesSent: Counter<'type'>;
+  wsPolicyCloses: Counter<'reason'>;
   progressQueries: Counter<'result'>;
   activeBatches: Gauge;
 }
@@ -40,6 +41,12 @@ export function createMetrics(): ApiMetrics {
       name: 'phonebatch_api_ws_messages_sent_total',
       help: 'WebSocket messages sent, by type.',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    wsPolicyCloses: new Counter({
+      name: 'phonebatch_api_ws_policy_closes_total',
+      help: 'WebSockets the server closed with 1008 (policy violation), by reason.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     progressQueries: new Counter({

@@ -128,9 +128,8 @@ export class ProgressHub {
     const rows = (await this.deps.source.active([project])).slice(0, 500);
     const views = await Promise.all(
       rows.map(async (row) => {
-        const f = this.followed.get(row.id);
-        if (f?.last && f.lastAt && Date.now() - f.lastAt < 2 * this.intervalMs)
-          return batchState(row, { progress: f.last });
+        const known = this.fresh(row.id, project);
+        if (known) return known;
         try {
           // Short deadline: a greeting must not wait on a workflow no worker is running.
           return batchState(row, { progress: await this.deps.source.live(row.id, 500) });
@@ -143,10 +142,22 @@ export class ProgressHub {
     return views.filter((v): v is BatchState => v !== null && !isTerminal(v.status)).map(toTaskView);
   }
 
-  /** One batch's current view, or null if it is not in `project`. */
+  /**
+   * One batch's current view, or null if it is not in `project`. A batch the hub follows is
+   * answered from its last progress (no query); others are read from the batch service.
+   */
   async taskStatus(project: string, id: string): Promise<TaskView | null> {
+    const known = this.fresh(id, project);
+    if (known) return toTaskView(known);
     const state = await this.deps.source.find(project, id);
     return state ? toTaskView(state) : null;
+  }
+
+  /** The state of a followed batch of `project` from progress at most two ticks old, else null. */
+  private fresh(id: string, project: string): BatchState | null {
+    const f = this.followed.get(id);
+    if (f?.row.project !== project || !f.last || !f.lastAt || Date.now() - f.lastAt >= 2 * this.intervalMs) return null;
+    return batchState(f.row, { progress: f.last });
   }
 
   /** Runs a tick, then the next one `intervalMs` after this one started (no overlap). */

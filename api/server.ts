@@ -3,7 +3,7 @@
  * fastify instance. `buildServer` takes its dependencies (the batch service and projects) so
  * tests run the real thing against their own stack; api/main.ts wires the production process.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
@@ -118,7 +118,12 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   registerBatchRoutes(app, { service, options, hub });
   registerNumberRoutes(app, { service });
   registerValidateRoute(app);
-  registerWebSockets(app, { service, hub, metrics });
+  const takeBudget = app.createRateLimit();
+  const overBudget = async (req: FastifyRequest) => {
+    const r = await takeBudget(req);
+    return !r.isAllowed && r.isExceeded;
+  };
+  registerWebSockets(app, { service, hub, metrics, overBudget });
 
   app.addHook('onReady', async () => hub.start());
   app.addHook('onClose', async () => hub.stop());

@@ -13,7 +13,8 @@
  *
  * The message listener is attached synchronously in the handler, before any await, so a
  * client's first message is never lost (O8); replies go out in order through one promise chain
- * per socket, behind the greeting.
+ * per socket, behind the greeting. Each client message takes one request from the token's REST
+ * rate-limit budget; past it the socket is closed with 1008 "rate limit exceeded".
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -45,6 +46,12 @@ export interface WsDeps {
   service: BatchService;
   hub: ProgressHub;
   metrics: ApiMetrics;
+  /**
+   * Takes one request from the caller's budget and resolves true when it is past it: the same
+   * store and key (the token) as REST's rate limit (@fastify/rate-limit createRateLimit), so
+   * messages and requests share one budget.
+   */
+  overBudget: (req: FastifyRequest) => Promise<boolean>;
 }
 
 export function registerWebSockets(app: FastifyInstance, deps: WsDeps): void {
@@ -59,6 +66,7 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
   const policyClose = (reason: string) => {
     if (socket.readyState !== socket.OPEN) return;
     req.log.info({ path, bufferedAmount: socket.bufferedAmount }, `websocket closed: ${reason}`);
+    deps.metrics.wsPolicyCloses.inc({ reason });
     socket.close(1008, reason);
     // A client that does not read never sees the close frame: do not wait ws's 30 s for it.
     setTimeout(() => socket.terminate(), POLICY_CLOSE_GRACE_MS).unref();
@@ -96,6 +104,10 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
     const text = isBinary ? null : data.toString();
     enqueue(async () => {
       try {
+        if (await deps.overBudget(req)) {
+          policyClose('rate limit exceeded');
+          return;
+        }
         await handleMessage(text, project, deps, reply);
       } finally {
         pendingBytes -= cost;

@@ -845,7 +845,8 @@ describe('REST', () => {
 
 describe('WebSocket back-pressure', () => {
   test('a client that never reads while sending pings is closed by the server (1008), not buffered without bound', async () => {
-    const r = await replica();
+    // A budget no client reaches here: this test is about buffering, not the message budget.
+    const r = await replica({ rateLimitPerMinute: 100_000_000 });
     const wss = r.server.app.websocketServer as { clients: Set<{ readyState: number }> };
     const c = await ws(r, '/ws/', A);
     await c.next((m) => m.type === 'connection_status');
@@ -871,6 +872,27 @@ describe('WebSocket back-pressure', () => {
     assert.ok(code === 1008 || code === 1006, `close code ${code}`);
     if (code === 1008) assert.equal(reason, 'client is not reading');
     await eventually('the server to drop the socket', async () => wss.clients.size === 0, 60_000);
+  });
+});
+
+describe('WebSocket message budget', () => {
+  test("messages take from the token's REST budget; past it the socket is closed 1008 and counted in /metrics", async () => {
+    const r = await replica({ rateLimitPerMinute: 40 });
+    const { token } = await stack.projects.createToken('alpha', 'ws-budget');
+    const c = await ws(r, '/ws/', token); // the upgrade request is the first of 40
+    await c.next((m) => m.type === 'connection_status');
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      c.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    for (let i = 0; i < 100; i++) c.send({ type: 'get_task_status', task_id: '00000000-0000-4000-8000-000000000000' });
+    const { code, reason } = await closed;
+    assert.deepEqual([code, reason], [1008, 'rate limit exceeded']);
+    const answered = c.messages.filter((m) => m.type === 'error' && m.code === 'not_found').length;
+    assert.equal(answered, 39, 'one budget of 40 per minute: the upgrade plus 39 messages');
+    const rest = await http(r.url, '/api/v1/batches', { token });
+    assert.equal(rest.status, 429, 'REST shares the spent budget');
+    const metrics = await http(r.url, '/metrics');
+    assert.match(metrics.text, /phonebatch_api_ws_policy_closes_total\{reason="rate limit exceeded"\} 1\b/);
   });
 });
 

@@ -157,4 +157,19 @@ describe('ProgressHub', () => {
     assert.deepEqual([t?.status, t?.current_step, t?.processed_items], ['running', 'finalizing', 70]);
     assert.equal(await hub.taskStatus('beta', ID(1)), null);
   });
+  test('task_status of a batch the hub follows is answered from its progress, with no read of the service', async () => {
+    const src = new FakeSource();
+    src.add(1, 'alpha');
+    src.live_.set(ID(1), { total: 100, processed: 40, valid: 40, invalid: 0, phase: 'running' });
+    const hub = start(src);
+    const seen: HubMessage[] = [];
+    hub.subscribe('alpha', (m) => seen.push(m));
+    await until('first progress', () => seen.length === 1);
+    let finds = 0;
+    const find = src.find.bind(src);
+    src.find = (...args) => (finds++, find(...args));
+    const t = await hub.taskStatus('alpha', ID(1));
+    assert.deepEqual([t?.status, t?.processed_items, finds], ['running', 40, 0]);
+    assert.equal(await hub.taskStatus('beta', ID(1)), null, 'another project still finds nothing');
+  });
 });
