@@ -18,8 +18,13 @@ export interface ApiOptions {
   jsonBodyLimitBytes: number;
   /** Progress queries per active batch per second, per replica (PHONEBATCH_API_PROGRESS_HZ, default 4). */
   progressHz: number;
-  /** Numbers per POST /validate request. */
+  /** Fields per POST /validate request. */
   maxValidateNumbers: number;
+  /**
+   * Numbers found per POST /validate request, over all its fields (one field can hold
+   * hundreds: "1/1/1/…"). Past it the request is refused and stops costing CPU.
+   */
+  maxValidateResults: number;
 }
 
 export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions {
@@ -34,5 +39,6 @@ export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions
     jsonBodyLimitBytes: 4 * 1024 * 1024,
     progressHz: num(env.PHONEBATCH_API_PROGRESS_HZ, 4),
     maxValidateNumbers: 1000,
+    maxValidateResults: 10_000,
   };
 }

@@ -117,7 +117,7 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   registerOpsRoutes(app, { service, metrics });
   registerBatchRoutes(app, { service, options, hub });
   registerNumberRoutes(app, { service });
-  registerValidateRoute(app);
+  registerValidateRoute(app, { maxResults: options.maxValidateResults });
   const takeBudget = app.createRateLimit();
   const overBudget = async (req: FastifyRequest) => {
     const r = await takeBudget(req);

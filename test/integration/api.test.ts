@@ -754,6 +754,55 @@ describe('REST', () => {
     }
   });
 
+  test('the worst POST /validate is refused within its budget and never keeps /healthz waiting 100 ms', async (t) => {
+    const r = replicas[0]!;
+    // 512 numbers in each 1 KB field; serialised once, so the client's own work is not measured.
+    const worst = JSON.stringify({ numbers: Array(1000).fill('1/'.repeat(512)) });
+    // Warm: the first call compiles the matcher; that is start-up, not this request's cost.
+    await http(r.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: ['1/'.repeat(512)] } });
+    const latencies: number[] = [];
+    let done = false;
+    const poll = (async () => {
+      while (!done) {
+        const t0 = performance.now();
+        const h = await http(r.url, '/healthz');
+        latencies.push(performance.now() - t0);
+        assert.equal(h.status, 200);
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+    const t0 = performance.now();
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        http(r.url, '/api/v1/validate', { method: 'POST', token: A, raw: worst, contentType: 'application/json' }),
+      ),
+    );
+    const took = performance.now() - t0;
+    done = true;
+    await poll;
+    for (const a of answers) {
+      assert.equal(a.status, 400, a.text.slice(0, 200));
+      assert.equal(a.json.code, 'invalid_request');
+      assert.match(a.json.message, /^body\.numbers\[19\]: the request holds more than 10000 numbers/);
+    }
+    const max = Math.max(...latencies);
+    t.diagnostic(
+      `/healthz: max ${max.toFixed(1)} ms over ${latencies.length} polls; 4 worst /validate calls took ${took.toFixed(0)} ms`,
+    );
+    assert.ok(
+      max < 100,
+      `/healthz waited ${max.toFixed(0)} ms (of ${latencies.length} polls) during 4 worst /validate calls (${took.toFixed(0)} ms)`,
+    );
+    // Within the budget, the same field shape still answers in full.
+    const ok = await http(r.url, '/api/v1/validate', {
+      method: 'POST',
+      token: A,
+      body: { numbers: Array(19).fill('1/'.repeat(512)) },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.results.length, 19 * 512);
+  });
+
   test('rate limiting is per token', async () => {
     const limited = await replica({ rateLimitPerMinute: 5 });
     const codes: number[] = [];
