@@ -7,7 +7,7 @@ NODE ?= node
 TSX := $(NODE) --import tsx
 export PHONEBATCH_CACHE ?= $(HOME)/.cache/phonebatch
 
-.PHONY: crd help deps tools tools-all demo check lint format typecheck test test-unit test-integration test-cases test-differential bench clean
+.PHONY: crd help deps tools tools-all demo check lint lint-es lint-format format typecheck test test-unit test-integration test-cases test-differential bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,8 +28,14 @@ tools-all: ## build every pinned tool: Temporal CLI, etcd, kube-apiserver, kubec
 demo: deps tools ## start the embedded stack and run real generate + validate batches
 	$(NODE) bin/phonebatch.mjs demo
 
-lint: deps ## ESLint (with the layer rules) and Prettier --check
+lint: deps ## ESLint (with the layer rules), Prettier --check and knip (unused files and exports)
 	npm run --silent lint
+
+lint-es: deps ## ESLint alone (type-aware, with the layer rules)
+	npm run --silent lint:es
+
+lint-format: deps ## Prettier --check and knip alone
+	npm run --silent lint:format
 
 format: deps ## format the tree with Prettier
 	npm run --silent format
@@ -40,9 +46,10 @@ typecheck: deps ## tsc --noEmit over every source folder
 test-unit: deps tools ## the fast tier: pure logic, and workflows on the Temporal test server with mocked activities
 	npm run --silent test:unit
 
-# lint and typecheck are single-threaded and independent: run them side by side.
+# ESLint, Prettier + knip and tsc are independent: two at a time on two cores (ESLint, the
+# longest, beside the other two in turn).
 check: deps tools ## lint, typecheck and the fast tier (under a minute)
-	@$(MAKE) --no-print-directory -j2 lint typecheck
+	@$(MAKE) --no-print-directory -j2 lint-es lint-format typecheck
 	@$(MAKE) --no-print-directory test-unit
 
 test-cases: deps ## the shared bug-report cases through `phonebatch check`

@@ -72,19 +72,19 @@ test('national prefix written after the calling code never validates (no round t
 });
 
 // A sample for the fast tier; `make test-differential` compares 2 M inputs over every region.
-test('the fast path agrees with libphonenumber-js on ~4k inputs in each focus region', () => {
+test('the fast path agrees with libphonenumber-js on ~1k inputs in each focus region', () => {
   const mism: Mismatch[] = [];
   let n = 0;
   FOCUS.forEach((r, i) => {
-    n += compareRegion(r, 4_000, 1000 + i, mism);
+    n += compareRegion(r, 1_000, 1000 + i, mism);
   });
-  assert.ok(n >= 80_000);
+  assert.ok(n >= 20_000);
   assert.deepEqual(mism.slice(0, 5), []);
 });
 
-test('the fast path agrees with libphonenumber-js on 200 inputs in every region', () => {
+test('the fast path agrees with libphonenumber-js on 60 inputs in every region', () => {
   const mism: Mismatch[] = [];
-  allRegions().forEach((r, i) => compareRegion(r, 200, 7 + i, mism));
+  allRegions().forEach((r, i) => compareRegion(r, 60, 7 + i, mism));
   assert.deepEqual(mism.slice(0, 5), []);
 });
 
