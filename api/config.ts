@@ -18,6 +18,11 @@ export interface ApiOptions {
   jsonBodyLimitBytes: number;
   /** Progress queries per active batch per second, per replica (PHONEBATCH_API_PROGRESS_HZ, default 4). */
   progressHz: number;
+  /**
+   * How often each WebSocket is pinged (PHONEBATCH_API_WS_HEARTBEAT_MS, default 15000); one that
+   * has not answered the previous ping by the next is closed (1008 "client is not reading").
+   */
+  wsHeartbeatMs: number;
   /** Fields per POST /validate request. */
   maxValidateNumbers: number;
   /**
@@ -38,6 +43,7 @@ export function loadApiOptions(env: NodeJS.ProcessEnv = process.env): ApiOptions
     uploadLimitBytes: num(env.PHONEBATCH_API_UPLOAD_LIMIT, 512 * 1024 * 1024),
     jsonBodyLimitBytes: 4 * 1024 * 1024,
     progressHz: num(env.PHONEBATCH_API_PROGRESS_HZ, 4),
+    wsHeartbeatMs: num(env.PHONEBATCH_API_WS_HEARTBEAT_MS, 15_000),
     maxValidateNumbers: 1000,
     maxValidateResults: 10_000,
   };

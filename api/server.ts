@@ -123,7 +123,7 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
     const r = await takeBudget(req);
     return !r.isAllowed && r.isExceeded;
   };
-  registerWebSockets(app, { service, hub, metrics, overBudget });
+  registerWebSockets(app, { service, hub, metrics, overBudget, heartbeatMs: options.wsHeartbeatMs });
 
   app.addHook('onReady', async () => hub.start());
   app.addHook('onClose', async () => hub.stop());

@@ -33,10 +33,12 @@ const SLOW_CLIENT_BYTES = 256 * 1024;
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * At most this many bytes of client messages waiting for their reply per socket (each message
- * counts its size plus PENDING_OVERHEAD); beyond, the socket is closed (1008). Replies are
- * cheap, so only a client flooding while its earlier messages wait on I/O gets near it.
+ * counts its size plus PENDING_OVERHEAD); beyond, the socket is closed (1008). Past
+ * PAUSE_PENDING_BYTES the server stops reading the socket until its backlog halves, so a
+ * flooding client is held back by TCP instead of queued in memory.
  */
-const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+const MAX_PENDING_BYTES = 128 * 1024;
+const PAUSE_PENDING_BYTES = 16 * 1024;
 const PENDING_OVERHEAD = 64;
 /** A socket closed for policy reasons is cut off after this long if its client never completes the close handshake. */
 const POLICY_CLOSE_GRACE_MS = 5_000;
@@ -52,6 +54,8 @@ export interface WsDeps {
    * messages and requests share one budget.
    */
   overBudget: (req: FastifyRequest) => Promise<boolean>;
+  /** Ping interval (ms): a socket that did not answer the last ping by the next is closed. */
+  heartbeatMs: number;
 }
 
 export function registerWebSockets(app: FastifyInstance, deps: WsDeps): void {
@@ -101,6 +105,7 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
       policyClose('too many messages in flight');
       return;
     }
+    if (pendingBytes > PAUSE_PENDING_BYTES && !socket.isPaused) socket.pause();
     const text = isBinary ? null : data.toString();
     enqueue(async () => {
       try {
@@ -111,12 +116,24 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
         await handleMessage(text, project, deps, reply);
       } finally {
         pendingBytes -= cost;
+        if (socket.isPaused && pendingBytes < PAUSE_PENDING_BYTES / 2) socket.resume();
       }
     });
   });
   deps.metrics.wsConnections.inc({ path });
+  // Heartbeat: a client that stopped reading (or vanished) never answers a ping, however few
+  // bytes its replies take; the buffers alone would only notice once megabytes piled up.
+  let answered = true;
+  socket.on('pong', () => (answered = true));
+  const heartbeat = setInterval(() => {
+    if (!answered) return policyClose('client is not reading');
+    answered = false;
+    socket.ping();
+  }, deps.heartbeatMs);
+  heartbeat.unref();
   let unsubscribe = () => {};
   socket.on('close', () => {
+    clearInterval(heartbeat);
     unsubscribe();
     deps.metrics.wsConnections.dec({ path });
   });

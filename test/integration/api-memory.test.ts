@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { startStack, ROOT, type Stack } from '../support/stack.ts';
 import { createToken } from '../../db/tokens.ts';
 import { insertBatch } from '../../db/batches.ts';
+import { WebSocket } from 'ws';
 
 const ROWS = 1_000_000;
 const BOUND_MB = 200;
@@ -91,6 +92,9 @@ before(async () => {
       PHONEBATCH_API_PORT: '0',
       PHONEBATCH_API_PRINT_PORT: '1',
       LOG_LEVEL: 'warn',
+      // The message budget is not what is tested here: the buffers are.
+      PHONEBATCH_API_RATE_LIMIT: '1000000000',
+      PHONEBATCH_API_WS_HEARTBEAT_MS: '2000',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -163,4 +167,65 @@ test(`export of ${ROWS.toLocaleString('en')} numbers streams from PostgreSQL wit
     );
     assert.ok(m.peak - m.before < BOUND_MB, `RSS grew ${(m.peak - m.before).toFixed(1)} MB`);
   }
+});
+
+/** A gauge or counter of the API's /metrics, summed over its label sets. */
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(name + '{') || line.startsWith(name + ' ')) sum += Number(line.split(' ').at(-1));
+  return sum;
+}
+
+test('100 WebSockets that never read while sending pings: each is closed (1008), RSS grows < 50 MiB and comes back', async (t) => {
+  const url = `${base.replace('http', 'ws')}/ws/tasks/`;
+  const sockets = await Promise.all(
+    Array.from(
+      { length: 100 },
+      () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const c = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+          c.once('open', () => resolve(c));
+          c.once('error', reject);
+        }),
+    ),
+  );
+  const ping = JSON.stringify({ type: 'ping' });
+  // Warm up with the same traffic from clients that do read, so the baseline is the API's busy
+  // steady state (a grown young generation is not what this test is about).
+  const exchange = (c: WebSocket, n: number) =>
+    new Promise<void>((resolve) => {
+      let pongs = 0;
+      const onMessage = () => {
+        if (++pongs < n) return;
+        c.off('message', onMessage);
+        resolve();
+      };
+      c.on('message', onMessage);
+      for (let i = 0; i < n; i++) c.send(ping);
+    });
+  for (let round = 0; round < 10; round++) await Promise.all(sockets.map((c) => exchange(c, 200)));
+  for (const c of sockets) c.pause(); // from now on never read: replies pile up on the server
+  const closesBefore = await metric('phonebatch_api_ws_policy_closes_total');
+  const { before, peak } = await measure(async () => {
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && (await metric('phonebatch_api_ws_connections')) > 0) {
+      for (const c of sockets)
+        if (c.readyState === c.OPEN && c.bufferedAmount < 1 << 20) for (let i = 0; i < 500; i++) c.send(ping);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  const stillOpen = await metric('phonebatch_api_ws_connections');
+  const policyCloses = (await metric('phonebatch_api_ws_policy_closes_total')) - closesBefore;
+  for (const c of sockets) c.terminate();
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = rssMb(api.pid!);
+  t.diagnostic(
+    `RSS ${before.toFixed(0)} → peak ${peak.toFixed(0)} → ${after.toFixed(0)} MiB 3 s after; server still holding ${stillOpen}; policy closes ${policyCloses}`,
+  );
+  assert.equal(stillOpen, 0, 'the server closed every socket that does not read');
+  assert.equal(policyCloses, 100);
+  assert.ok(peak - before < 50, `RSS grew ${(peak - before).toFixed(0)} MiB`);
+  assert.ok(after - before < 50, `RSS ${(after - before).toFixed(0)} MiB above the baseline after the sockets closed`);
 });

@@ -919,7 +919,8 @@ describe('WebSocket back-pressure', () => {
     const { code, reason } = await closed;
     // 1008 with the reason once the client reads up to the close frame; 1006 if the server had to cut it off.
     assert.ok(code === 1008 || code === 1006, `close code ${code}`);
-    if (code === 1008) assert.equal(reason, 'client is not reading');
+    // Either budget may trip first for a client that floods without reading; both are policy closes.
+    if (code === 1008) assert.ok(['client is not reading', 'too many messages in flight'].includes(reason), reason);
     await eventually('the server to drop the socket', async () => wss.clients.size === 0, 60_000);
   });
 });
