@@ -78,6 +78,12 @@ export class AuthFailures {
     return Math.ceil((w.start + 60_000 - t) / 1000);
   }
 
+  /** Takes back one failure of `address` (an attempt reserved with {@link add} that succeeded). */
+  refund(address: string): void {
+    const w = this.byAddress.get(address);
+    if (w && w.failures > 0) w.failures--;
+  }
+
   /** Records one failed authentication from `address`. */
   add(address: string): void {
     const t = this.now();
@@ -146,11 +152,12 @@ export function registerAuth(app: FastifyInstance, resolver: TokenResolver, fail
     }
     const wait = failures.blockedFor(req.ip);
     if (wait > 0) throw errors.authRateLimited(wait);
+    // Counted as a failure before the lookup, refunded if it succeeds: concurrent guesses from
+    // one address cannot all slip under the budget while their lookups are in flight.
+    failures.add(req.ip);
     const id = token ? await resolver.resolve(token) : null;
-    if (!id) {
-      failures.add(req.ip);
-      throw errors.unauthorized();
-    }
+    if (!id) throw errors.unauthorized();
+    failures.refund(req.ip);
     req.auth = id;
   });
 }

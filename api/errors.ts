@@ -105,7 +105,12 @@ const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof SpecError)
     return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
-  const down = err instanceof ApiError ? null : asUnavailable(err);
+  // An error with its own HTTP status (fastify's: a client that aborted its body is ECONNRESET,
+  // 400) is the client's, never an outage.
+  const down =
+    err instanceof ApiError || typeof (err as { statusCode?: unknown })?.statusCode === 'number'
+      ? null
+      : asUnavailable(err);
   if (down) return { code: 'unavailable', message: down.message, statusCode: 503 };
   if (err instanceof BatchError) {
     return { code: BATCH_ERROR_CODE[err.code], message: err.message, statusCode: BATCH_ERROR_STATUS[err.code] };

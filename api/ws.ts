@@ -37,7 +37,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * PAUSE_PENDING_BYTES the server stops reading the socket until its backlog halves, so a
  * flooding client is held back by TCP instead of queued in memory.
  */
-const MAX_PENDING_BYTES = 128 * 1024;
+const MAX_PENDING_BYTES = 512 * 1024;
 const PAUSE_PENDING_BYTES = 16 * 1024;
 const PENDING_OVERHEAD = 64;
 /** A socket closed for policy reasons is cut off after this long if its client never completes the close handshake. */
@@ -109,6 +109,8 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
     const text = isBinary ? null : data.toString();
     enqueue(async () => {
       try {
+        // Closed meanwhile: its queued messages cost nothing more.
+        if (socket.readyState !== socket.OPEN) return;
         if (await deps.overBudget(req)) {
           policyClose('rate limit exceeded');
           return;
@@ -126,6 +128,10 @@ function serve(socket: WebSocket, req: FastifyRequest, deps: WsDeps, tasks: bool
   let answered = true;
   socket.on('pong', () => (answered = true));
   const heartbeat = setInterval(() => {
+    // ws answers a client's pings itself, outside send(): check what piled up here too.
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return policyClose('client is not reading');
+    // Paused by the server (its messages are still being answered), it cannot have read the pong.
+    if (socket.isPaused) return;
     if (!answered) return policyClose('client is not reading');
     answered = false;
     socket.ping();

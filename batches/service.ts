@@ -14,7 +14,15 @@ import type { Client } from '@temporalio/client';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { getPool, closePools, withAdvisoryLock, type Db } from '../db/pool.ts';
 import { migrate } from '../db/migrate.ts';
-import { activeBatches, deleteBatch, getBatch, insertBatch, listBatches, type BatchCursor } from '../db/batches.ts';
+import {
+  activeBatches,
+  batchStatus,
+  deleteBatch,
+  getBatch,
+  insertBatch,
+  listBatches,
+  type BatchCursor,
+} from '../db/batches.ts';
 import { loadInputs } from '../db/inputs.ts';
 import { storedCounts } from '../db/chunks.ts';
 import {
@@ -151,11 +159,15 @@ export class BatchService {
     });
     // Past 'pending', its workflow already ran its first activity: never load or start twice.
     if (stored.project !== req.project || stored.status !== 'pending') return { batchId, workflowId, started: false };
-    // One submit of a batch id at a time stores inputs and starts the workflow (docs/architecture.md, O5).
-    return withAdvisoryLock(this.d.pool, batchId, async (db) => {
-      // Submitted again (e.g. a reconcile repeated): a workflow that exists keeps the inputs it was
-      // started with; replacing them would make its prepare step fail, or read other rows.
-      if (!stored.created && (await this.workflowOf(batchId))) return { batchId, workflowId, started: false };
+    const notStarted = { batchId, workflowId, started: false };
+    // One submit of a batch id at a time stores inputs and starts the workflow; a concurrent one
+    // returns at once, as if it came second (docs/architecture.md, O5).
+    const submitted = await withAdvisoryLock(this.d.pool, batchId, async (db) => {
+      // Only what is read under the lock counts: the row may have gone (a failed upload of the
+      // other submit) or moved on, and a workflow that exists keeps the inputs it started with.
+      const now = await batchStatus(db, batchId);
+      if (now?.project !== req.project || now.status !== 'pending') return notStarted;
+      if (await this.workflowOf(batchId)) return notStarted;
       let job: BatchJob;
       try {
         job = await this.storeInputs(db, batchId, spec, req.rows);
@@ -173,6 +185,7 @@ export class BatchService {
         throw err;
       }
     });
+    return submitted ?? notStarted;
   }
 
   /** The batch's workflow as Temporal describes it, or null when it never started. @throws UnavailableError */
@@ -180,7 +193,8 @@ export class BatchService {
     try {
       return await describeWorkflow(this.d.temporal, batchId);
     } catch (err) {
-      throw new UnavailableError('Temporal', { cause: err });
+      if (isTemporalUnavailable(err)) throw new UnavailableError('Temporal', { cause: err });
+      throw err;
     }
   }
 

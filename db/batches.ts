@@ -23,14 +23,13 @@ export interface InsertBatchInput {
 
 /**
  * Inserts the batch row; a second call with the same id is a no-op (an idempotent submit).
- * Returns the stored row's project and status (`pending` for a new or not yet started batch),
- * and whether this call created it.
+ * Returns the stored row's project and status (`pending` for a new or not yet started batch).
  */
 export async function insertBatch(
   pool: pg.Pool,
   b: InsertBatchInput,
-): Promise<{ project: string; status: BatchStatus; created: boolean }> {
-  const ins = await pool.query(
+): Promise<{ project: string; status: BatchStatus }> {
+  await pool.query(
     `INSERT INTO batches (id, project, operation, spec, workflow_id, library_version)
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
     [b.id, b.project, b.operation, JSON.stringify(b.spec), b.workflowId, b.libraryVersion],
@@ -39,7 +38,16 @@ export async function insertBatch(
     'SELECT project, status FROM batches WHERE id = $1',
     [b.id],
   );
-  return { ...r.rows[0]!, created: ins.rowCount === 1 };
+  return r.rows[0]!;
+}
+
+/** The stored project and status of batch `id` in any project, or null when there is none. */
+export async function batchStatus(db: Db, id: string): Promise<{ project: string; status: BatchStatus } | null> {
+  const r = await db.query<{ project: string; status: BatchStatus }>(
+    'SELECT project, status FROM batches WHERE id = $1',
+    [id],
+  );
+  return r.rows[0] ?? null;
 }
 
 /** Marks a batch running with its total; keeps the first start time across retries. */

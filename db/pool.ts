@@ -55,20 +55,24 @@ export async function withTransaction<T>(db: Db, fn: (client: pg.PoolClient) => 
 }
 
 /**
- * Runs `fn` on one client holding PostgreSQL's session advisory lock on `key`, so callers that
- * take the same key run one at a time (across processes). `fn` gets that client, so it needs no
- * second connection from the pool. The lock is released when `fn` settles; a client whose `fn`
- * threw is discarded, which also ends its session and so its lock.
+ * Runs `fn` on one client holding PostgreSQL's session advisory lock on `key`, so that across
+ * processes at most one caller with that key runs at a time; resolves null at once, without
+ * waiting, when another session holds it (no connection is held by a waiter). `fn` gets the
+ * locking client, so it needs no second connection from the pool. The lock is released when
+ * `fn` settles; a client whose `fn` threw is discarded, which also ends its session and lock.
  */
 export async function withAdvisoryLock<T>(
   pool: pg.Pool,
   key: string,
   fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
+): Promise<T | null> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+    const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
+      key,
+    ]);
+    if (!got.rows[0]!.ok) return null;
     const result = await fn(client);
     await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
     return result;

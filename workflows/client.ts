@@ -108,13 +108,17 @@ export async function awaitWorkflow(client: Client, batchId: string): Promise<vo
     });
 }
 
-/** True for an error that means Temporal did not answer (gRPC UNAVAILABLE, connection refused, deadline). */
+/**
+ * True for an error that means Temporal did not answer: gRPC UNAVAILABLE (14) or
+ * DEADLINE_EXCEEDED (4), on the error or on the ServiceError's cause, or the connection
+ * failing. Other gRPC failures (INVALID_ARGUMENT, PERMISSION_DENIED, …) are answers, not outages.
+ */
 export function isTemporalUnavailable(err: unknown): boolean {
-  const e = err as { code?: number; name?: string; message?: string };
+  const e = err as { code?: number; message?: string; cause?: { code?: number } } | null;
+  const code = e?.code ?? e?.cause?.code;
   return (
-    e?.name === 'ServiceError' ||
-    e?.code === 14 ||
-    e?.code === 4 ||
+    code === 14 ||
+    code === 4 ||
     /ECONNREFUSED|Failed to connect before the deadline|connect ETIMEDOUT/.test(String(e?.message))
   );
 }

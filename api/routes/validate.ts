@@ -37,6 +37,8 @@ export function registerValidateRoute(app: FastifyInstance, opts: { maxResults: 
       let i = 0;
       await inSlices(() => {
         if (i >= numbers.length) return true;
+        // The client went away: stop matching for nobody.
+        if (req.raw.socket.destroyed) throw errors.invalidUpload('stream', 'the client closed the request');
         const found = validateField(numbers[i]!, defaultRegion ?? null);
         if (results.length + found.length > opts.maxResults) {
           throw errors.invalidRequest([

@@ -201,6 +201,14 @@ describe('failed authentication', () => {
       assert.equal((await get(A)).status, 200, 'a token already known still works from the same address');
       assert.equal((await get(A2)).status, 429, 'an unknown-to-the-cache token waits like any other');
       assert.equal((await get(A2, '127.0.0.2')).status, 200, 'another address has its own budget');
+      // Concurrent guesses from a fresh address cannot all slip in while their lookups run.
+      lookups = 0;
+      const burst = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => get(`pb_burst_${i}_${'y'.repeat(20)}`, '127.0.0.3')),
+      );
+      assert.equal(burst.filter((b) => b.status === 401).length, 20);
+      assert.equal(burst.filter((b) => b.status === 429).length, 80);
+      assert.ok(lookups <= 20, `${lookups} lookups for 100 concurrent guesses`);
     } finally {
       await server.app.close();
     }

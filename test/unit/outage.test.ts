@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { OutageLog } from '../../api/outage.ts';
 import { isDatabaseUnavailable } from '../../db/pool.ts';
 import { asUnavailable, BatchNotFoundError } from '../../batches/errors.ts';
+import { toErrorBody } from '../../api/errors.ts';
 
 function recorder() {
   const lines: Array<[string, string]> = [];
@@ -68,4 +69,14 @@ test('asUnavailable names the service, and leaves domain errors alone', () => {
   assert.equal(asUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))?.service, 'PostgreSQL');
   assert.equal(asUnavailable(new BatchNotFoundError('b')), null);
   assert.equal(asUnavailable(new Error('plain')), null);
+});
+
+test('only an error that means "no answer" is an outage: gRPC UNAVAILABLE/DEADLINE_EXCEEDED, not other Temporal failures; a client abort stays a 400', () => {
+  const grpc = (code: number) => Object.assign(new Error('x'), { name: 'ServiceError', cause: { code } });
+  assert.equal(asUnavailable(grpc(14))?.service, 'Temporal');
+  assert.equal(asUnavailable(grpc(4))?.service, 'Temporal');
+  assert.equal(asUnavailable(grpc(3)), null, 'INVALID_ARGUMENT is an answer');
+  assert.equal(asUnavailable(grpc(7)), null, 'PERMISSION_DENIED is an answer');
+  const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+  assert.equal(toErrorBody(aborted).statusCode, 400);
 });
