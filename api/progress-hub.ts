@@ -143,12 +143,11 @@ export class ProgressHub {
   }
 
   /**
-   * One batch's current view, or null if it is not in `project`. A batch the hub follows is
-   * answered from its last progress (no query); others are read from the batch service.
+   * One batch's current view, or null if it is not in `project`. Always read from the batch
+   * service: the hub's last sample may predate the batch's end, and this answer must agree
+   * with REST's.
    */
   async taskStatus(project: string, id: string): Promise<TaskView | null> {
-    const known = this.fresh(id, project);
-    if (known) return toTaskView(known);
     const state = await this.deps.source.find(project, id);
     return state ? toTaskView(state) : null;
   }
