@@ -8,6 +8,7 @@ import { planFor } from '../../operator/plan.ts';
 import { buildStatus, statusPatch, transitionEvent, type Observed } from '../../operator/status.ts';
 import { FINALIZER, type PhoneBatch } from '../../operator/resource.ts';
 import { batchState, type BatchRecord, type WorkflowView } from '../../batches/state.ts';
+import { batchRecord } from '../support/records.ts';
 
 const UID = '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90';
 
@@ -34,24 +35,7 @@ function pb(
   return o;
 }
 
-const record = (over: Partial<BatchRecord> = {}): BatchRecord => ({
-  id: UID,
-  project: 'team',
-  operation: 'generate',
-  spec: { generate: { region: 'GB', count: 1000 } },
-  status: 'running',
-  workflowId: `phonebatch-${UID}`,
-  total: 1000,
-  processed: 0,
-  valid: 0,
-  invalid: 0,
-  libraryVersion: '1.13.16',
-  error: null,
-  createdAt: new Date('2026-12-03T12:00:00Z'),
-  startedAt: new Date('2026-12-03T12:00:01Z'),
-  finishedAt: null,
-  ...over,
-});
+const record = (over: Partial<BatchRecord> = {}): BatchRecord => batchRecord({ id: UID, project: 'team', ...over });
 const wf = (status: string): WorkflowView => ({ status, workflowId: `phonebatch-${UID}`, runId: 'run-1' });
 
 /** Observations by name: what the batch service could report for the object. */

@@ -10,25 +10,9 @@ import {
   type BatchRecord,
   type Observation,
 } from '../../batches/state.ts';
+import { batchRecord } from '../support/records.ts';
 
-const row = (over: Partial<BatchRecord> = {}): BatchRecord => ({
-  id: '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90',
-  project: 'p',
-  operation: 'generate',
-  spec: { generate: { region: 'GB', count: 1000 } },
-  status: 'running',
-  workflowId: 'phonebatch-5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90',
-  total: 1000,
-  processed: 0,
-  valid: 0,
-  invalid: 0,
-  libraryVersion: '1.13.16',
-  error: null,
-  createdAt: new Date('2026-12-03T12:00:00Z'),
-  startedAt: new Date('2026-12-03T12:00:01Z'),
-  finishedAt: null,
-  ...over,
-});
+const row = (over: Partial<BatchRecord> = {}): BatchRecord => batchRecord(over);
 const running = { status: 'RUNNING', workflowId: 'w', runId: 'r' };
 
 describe('the status vocabulary', () => {
