@@ -340,7 +340,8 @@ test('kill -9 the worker mid-batch: a new worker finishes with exactly the reque
   const dark = await read(batchId);
   assert.equal(dark.status, 'running');
   assert.equal(dark.countsFrom, 'ledger');
-  assert.equal(dark.processed, before);
+  // A COMMIT the worker sent just before it died may still land after `before` was counted.
+  assert.ok(dark.processed >= before, `${dark.processed} < ${before} rows already stored`);
   assert.ok(dark.processed >= seenLive.processed, `${dark.processed} < ${seenLive.processed} seen before`);
   worker = await stack.startWorker();
   const final = await wait(batchId);
