@@ -22,8 +22,8 @@ deps: node_modules/.phonebatch-installed ## install npm packages (npm ci, only w
 tools: ## build the Temporal CLI into the tool cache (first run only)
 	@bash scripts/tools.sh temporal
 
-tools-all: ## build every pinned tool: Temporal CLI, etcd, kube-apiserver, kubectl, Helm
-	@bash scripts/tools.sh temporal etcd kube helm
+tools-all: ## build every pinned tool: Temporal CLI, etcd, kube-apiserver, kubectl, Helm; schemathesis (PyPI)
+	@bash scripts/tools.sh temporal etcd kube helm schemathesis
 
 demo: deps tools ## start the embedded stack and run real generate + validate batches
 	$(NODE) bin/phonebatch.mjs demo

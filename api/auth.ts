@@ -143,7 +143,8 @@ export class TokenResolver {
 export function registerAuth(app: FastifyInstance, resolver: TokenResolver, failures: AuthFailures): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.config?.public) return;
+    // Public routes, and paths with no route (answered 404 or 405 before this hook, api/server.ts).
+    if (req.routeOptions.config?.public || req.routeOptions.url === undefined) return;
     const token = extractToken(req);
     const known = token ? resolver.cached(token) : null;
     if (known) {

@@ -1,54 +1,40 @@
-/** Opaque keyset cursors: base64url JSON. Anything this API did not issue is `invalid_cursor` (400). */
+/**
+ * Keyset cursors, in a documented shape (api/schemas.ts states it as a pattern): every string of
+ * that shape is a valid position, so a client, or a generated one, never sends a cursor the
+ * server refuses for its content.
+ *
+ *   batches: `<created_at in µs since the Unix epoch>.<id>`   e.g. 1764453840123456.5f0c…
+ *   numbers: `<seq>.<part>`                                   e.g. 41999.0
+ */
 import type { BatchCursor } from '../batches/service.ts';
 import { errors } from './errors.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Postgres timestamptz text output, e.g. 2025-11-29 22:04:00.123456+00
-const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
-
-function decode(cursor: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw errors.invalidCursor();
-  }
-}
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** The shape of a batch-listing cursor (16 digits of µs reach the year 2286). */
+export const BATCH_CURSOR_PATTERN = `^[0-9]{1,16}\\.${UUID}$`;
+/** The shape of a numbers cursor (15 digits stay below 2^53). */
+export const NUMBER_CURSOR_PATTERN = '^[0-9]{1,15}\\.[0-9]{1,15}$';
+const BATCH = new RegExp(BATCH_CURSOR_PATTERN);
+const NUMBER = new RegExp(NUMBER_CURSOR_PATTERN);
 
 export function encodeBatchCursor(c: BatchCursor): string {
-  return Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+  return `${c.createdAtUs}.${c.id}`;
 }
 
+/** Throws ApiError `invalid_cursor` (400) for a string not of the batch-cursor shape. */
 export function decodeBatchCursor(cursor: string): BatchCursor {
-  const v = decode(cursor);
-  if (
-    !Array.isArray(v) ||
-    v.length !== 2 ||
-    typeof v[0] !== 'string' ||
-    typeof v[1] !== 'string' ||
-    !PG_TIMESTAMP.test(v[0]) ||
-    !UUID.test(v[1])
-  ) {
-    throw errors.invalidCursor();
-  }
-  return { createdAt: v[0], id: v[1] };
+  if (!BATCH.test(cursor)) throw errors.invalidCursor();
+  const dot = cursor.indexOf('.');
+  return { createdAtUs: cursor.slice(0, dot), id: cursor.slice(dot + 1) };
 }
 
 export function encodeNumberCursor(c: { seq: number; part: number }): string {
-  return Buffer.from(JSON.stringify([c.seq, c.part])).toString('base64url');
+  return `${c.seq}.${c.part}`;
 }
 
+/** Throws ApiError `invalid_cursor` (400) for a string not of the numbers-cursor shape. */
 export function decodeNumberCursor(cursor: string): { seq: number; part: number } {
-  const v = decode(cursor);
-  if (
-    !Array.isArray(v) ||
-    v.length !== 2 ||
-    !Number.isSafeInteger(v[0]) ||
-    !Number.isSafeInteger(v[1]) ||
-    v[0] < 0 ||
-    v[1] < 0 ||
-    v[1] > 32767
-  ) {
-    throw errors.invalidCursor();
-  }
-  return { seq: v[0], part: v[1] };
+  if (!NUMBER.test(cursor)) throw errors.invalidCursor();
+  const [seq, part] = cursor.split('.').map(Number);
+  return { seq: seq!, part: part! };
 }

@@ -7,20 +7,28 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { asUnavailable, BatchError, SpecError, type SpecIssue } from '../batches/errors.ts';
 import type { OutageLog } from './outage.ts';
 
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_spec'
-  | 'invalid_cursor'
-  | 'invalid_upload'
-  | 'unauthorized'
-  | 'not_found'
-  | 'route_not_found'
-  | 'batch_not_running'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+/**
+ * Every error code the API answers with, and its HTTP status: the one table the error
+ * factories, the error handler and the OpenAPI document (api/schemas.ts) read.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_spec: 400,
+  invalid_cursor: 400,
+  invalid_upload: 400,
+  unauthorized: 401,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  batch_not_running: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export class ApiError extends Error {
   readonly statusCode: number;
@@ -28,46 +36,46 @@ export class ApiError extends Error {
   readonly issues?: SpecIssue[];
   /** Seconds for the `retry-after` header, when the client should wait before trying again. */
   retryAfterS?: number;
-  constructor(statusCode: number, code: ErrorCode, message: string, issues?: SpecIssue[]) {
+  constructor(code: ErrorCode, message: string, issues?: SpecIssue[]) {
     super(message);
     this.name = 'ApiError';
-    this.statusCode = statusCode;
+    this.statusCode = ERROR_STATUS[code];
     this.code = code;
     this.issues = issues;
   }
 }
 
 export const errors = {
-  invalidRequest: (issues: SpecIssue[]) => new ApiError(400, 'invalid_request', joinIssues(issues), issues),
-  invalidSpec: (issues: SpecIssue[]) => new ApiError(400, 'invalid_spec', joinIssues(issues), issues),
-  invalidCursor: () => new ApiError(400, 'invalid_cursor', 'cursor: not a cursor this API returned'),
-  invalidUpload: (where: string, reason: string) => new ApiError(400, 'invalid_upload', `body (${where}): ${reason}`),
+  invalidRequest: (issues: SpecIssue[]) => new ApiError('invalid_request', joinIssues(issues), issues),
+  invalidSpec: (issues: SpecIssue[]) => new ApiError('invalid_spec', joinIssues(issues), issues),
+  invalidCursor: () =>
+    new ApiError('invalid_cursor', 'querystring.cursor: not of the documented cursor shape (pass nextCursor)'),
+  invalidUpload: (where: string, reason: string) => new ApiError('invalid_upload', `body (${where}): ${reason}`),
   unauthorized: () =>
     new ApiError(
-      401,
       'unauthorized',
       'authorization: missing, malformed, unknown or revoked API token (use "Authorization: Bearer <token>", or the WebSocket subprotocol "phonebatch.token.<token>")',
     ),
-  payloadTooLarge: (limit: number) =>
-    new ApiError(413, 'payload_too_large', `body: larger than the ${limit}-byte limit`),
+  routeNotFound: (method: string, path: string) => new ApiError('route_not_found', `path: no route ${method} ${path}`),
+  methodNotAllowed: (method: string, path: string, allow: string[]) =>
+    new ApiError('method_not_allowed', `method: ${method} is not allowed on ${path} (allowed: ${allow.join(', ')})`),
+  payloadTooLarge: (limit: number) => new ApiError('payload_too_large', `body: larger than the ${limit}-byte limit`),
   unsupportedMediaType: (type: string) =>
     new ApiError(
-      415,
       'unsupported_media_type',
       `content-type: "${type}" is not accepted (application/json, text/csv, application/x-ndjson)`,
     ),
   authRateLimited: (seconds: number) =>
     Object.assign(
       new ApiError(
-        429,
         'rate_limited',
         `authorization: too many failed authentications from this address, retry in ${seconds} seconds`,
       ),
       { retryAfterS: seconds },
     ),
   rateLimited: (after: string) =>
-    new ApiError(429, 'rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
-  unavailable: (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable, retry later`),
+    new ApiError('rate_limited', `authorization: rate limit for this token exceeded, retry in ${after}`),
+  unavailable: (what: string) => new ApiError('unavailable', `${what} is unavailable, retry later`),
 };
 
 function joinIssues(issues: SpecIssue[]): string {
@@ -81,17 +89,10 @@ export interface ErrorBody {
   issues?: SpecIssue[];
 }
 
-/** HTTP status of each batch-service error (batches/errors.ts). */
-const BATCH_ERROR_STATUS: Record<BatchError['code'], number> = {
-  invalid_spec: 400,
-  invalid_project: 400,
-  batch_ref_not_found: 404,
-  not_found: 404,
-  batch_not_running: 409,
-  unavailable: 503,
-};
-
-/** API code of each batch-service error: the service's own, except a missing batchRef is a `not_found`. */
+/**
+ * API code of each batch-service error (batches/errors.ts): the service's own, except that a
+ * missing batchRef is a `not_found` and a bad project name an `invalid_request`.
+ */
 const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
   invalid_spec: 'invalid_spec',
   invalid_project: 'invalid_request',
@@ -113,7 +114,8 @@ export function toErrorBody(err: unknown): ErrorBody {
       : asUnavailable(err);
   if (down) return { code: 'unavailable', message: down.message, statusCode: 503 };
   if (err instanceof BatchError) {
-    return { code: BATCH_ERROR_CODE[err.code], message: err.message, statusCode: BATCH_ERROR_STATUS[err.code] };
+    const code = BATCH_ERROR_CODE[err.code];
+    return { code, message: err.message, statusCode: ERROR_STATUS[code] };
   }
   if (err instanceof ApiError)
     return {
@@ -127,13 +129,10 @@ export function toErrorBody(err: unknown): ErrorBody {
   if (Array.isArray(e?.issues) && e.validationContext) {
     return { code: 'invalid_request', message: joinIssues(e.issues), statusCode: 400, issues: e.issues };
   }
-  // Postgres data exceptions (class 22) come only from input the checks above let through.
-  if (typeof (e as { code?: unknown })?.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code)) {
-    return {
-      code: 'invalid_request',
-      message: `request: value rejected by the database (${e.message})`,
-      statusCode: 400,
-    };
+  // Postgres data exceptions (class 22) come only from input the checks above let through;
+  // the database's own text stays in the log (errorHandler), not in the answer.
+  if (isDataException(e)) {
+    return { code: 'invalid_request', message: 'request: a value was rejected by the database', statusCode: 400 };
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status === 413) return { code: 'payload_too_large', message: `body: ${e.message}`, statusCode: 413 };
@@ -142,6 +141,11 @@ export function toErrorBody(err: unknown): ErrorBody {
   if (status >= 400 && status < 500)
     return { code: 'invalid_request', message: `body: ${e.message}`, statusCode: status };
   return { code: 'internal', message: 'internal error', statusCode: 500 };
+}
+
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }
 
 /** Seconds a client should wait before retrying after a 503 (`retry-after`). */
@@ -160,6 +164,7 @@ export function errorHandler(outages: OutageLog) {
     } else if (err instanceof ApiError && err.retryAfterS !== undefined) {
       void reply.header('retry-after', String(err.retryAfterS));
     } else if (body.statusCode >= 500) req.log.error({ err }, 'request failed');
+    else if (isDataException(err)) req.log.warn({ err }, 'request value rejected by the database');
     void reply.code(body.statusCode).type('application/json').send(body);
   };
 }
@@ -184,7 +189,7 @@ export const ErrorBodySchema = {
   type: 'object',
   required: ['code', 'message', 'statusCode'],
   properties: {
-    code: { type: 'string', description: 'Stable error code.' },
+    code: { type: 'string', enum: Object.keys(ERROR_STATUS), description: 'Stable error code.' },
     message: { type: 'string', description: 'What is wrong, naming the field.' },
     statusCode: { type: 'integer' },
     issues: {

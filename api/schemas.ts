@@ -3,12 +3,12 @@
  * is batches/spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { BatchSpecSchema, GenerateSpecSchema, NumberTypeSchema } from '../batches/spec.ts';
-import { ErrorBodySchema } from './errors.ts';
+import { BatchSpecSchema, NumberTypeSchema, RegionSchema } from '../batches/spec.ts';
+import { BATCH_CURSOR_PATTERN, NUMBER_CURSOR_PATTERN } from './cursor.ts';
+import { ERROR_STATUS, ErrorBodySchema } from './errors.ts';
 import { BATCH_STATUSES } from '../batches/state.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-const Region = GenerateSpecSchema.properties.region;
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Batch id (UUID).' }) });
 export type IdParams = Static<typeof IdParams>;
@@ -19,10 +19,16 @@ const Limit = Type.Integer({
   default: 100,
   description: 'Page size (1–1000, default 100).',
 });
-const Cursor = Type.String({
-  maxLength: 512,
-  pattern: '^[A-Za-z0-9_-]+$',
-  description: 'nextCursor of the previous page.',
+const BatchCursor = Type.String({
+  maxLength: 64,
+  pattern: BATCH_CURSOR_PATTERN,
+  description:
+    'nextCursor of the previous page: `<created_at, µs since the Unix epoch>.<id>`; any value of this shape is a position.',
+});
+const NumberCursor = Type.String({
+  maxLength: 32,
+  pattern: NUMBER_CURSOR_PATTERN,
+  description: 'nextCursor of the previous page: `<seq>.<part>`; any value of this shape is a position.',
 });
 const BoolQuery = Type.Boolean({ description: 'true or false.' });
 
@@ -35,12 +41,12 @@ export const ListBatchesQuery = Type.Object({
   status: Type.Optional(BatchStatusSchema),
   operation: Type.Optional(Type.Union([Type.Literal('generate'), Type.Literal('validate')])),
   limit: Type.Optional(Limit),
-  cursor: Type.Optional(Cursor),
+  cursor: Type.Optional(BatchCursor),
 });
 export type ListBatchesQuery = Static<typeof ListBatchesQuery>;
 
 export const CreateBatchQuery = Type.Object({
-  defaultRegion: Type.Optional(Region),
+  defaultRegion: Type.Optional(RegionSchema),
   column: Type.Optional(
     Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with the raw phone field.' }),
   ),
@@ -57,11 +63,9 @@ export type CreateBatchQuery = Static<typeof CreateBatchQuery>;
 export const NumbersQuery = Type.Object({
   valid: Type.Optional(BoolQuery),
   type: Type.Optional(NumberTypeSchema),
-  region: Type.Optional(
-    Type.String({ pattern: '^[A-Z]{2}$', description: 'Region the number belongs to (ISO 3166-1 alpha-2).' }),
-  ),
+  region: Type.Optional(RegionSchema),
   limit: Type.Optional(Limit),
-  cursor: Type.Optional(Cursor),
+  cursor: Type.Optional(NumberCursor),
 });
 export type NumbersQuery = Static<typeof NumbersQuery>;
 
@@ -78,7 +82,7 @@ export const ValidateBody = Type.Object(
       maxItems: 1000,
       description: 'Raw fields (each may hold several numbers).',
     }),
-    defaultRegion: Type.Optional(Region),
+    defaultRegion: Type.Optional(RegionSchema),
   },
   { additionalProperties: false },
 );
@@ -180,6 +184,39 @@ export const CreateBatchBody = {
   },
 };
 
-export const ErrorResponses = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Missing, unknown or revoked token',
+  404: 'Not found (or in another project)',
+  409: 'Conflict',
+  413: 'Body too large (JSON over 4 MiB; uploads over PHONEBATCH_API_UPLOAD_LIMIT, default 512 MiB)',
+  415: 'Unsupported content type',
+  429: 'Rate limited (see retry-after)',
+  500: 'Internal error',
+  503: 'A dependency is unavailable (see retry-after)',
+};
+
+/**
+ * The documented error answers of an operation: every authenticated route can answer 400, 401,
+ * 429, 500 and 503, plus the `extra` statuses given. Each names its stable codes (from
+ * api/errors.ts's ERROR_STATUS) and is always `application/json`, whatever the 2xx type.
+ */
+export function errorResponses(...extra: Array<404 | 409 | 413 | 415>): Record<string, unknown> {
+  const statuses = [400, 401, 429, 500, 503, ...extra].sort((a, b) => a - b);
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const codes = Object.entries(ERROR_STATUS)
+        .filter(([code, st]) => st === status && code !== 'route_not_found')
+        .map(([code]) => code);
+      return [
+        status,
+        {
+          description: `${STATUS_TEXT[status]}: ${codes.join(', ')}.`,
+          content: { 'application/json': { schema: ErrorBodySchema } },
+        },
+      ];
+    }),
+  );
+}
 
 export const Security = [{ bearerAuth: [] }];

@@ -3,7 +3,7 @@
  * fastify instance. `buildServer` takes its dependencies (the batch service and projects) so
  * tests run the real thing against their own stack; api/main.ts wires the production process.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import rateLimit from '@fastify/rate-limit';
@@ -12,7 +12,9 @@ import type { Projects } from '../batches/projects.ts';
 import { logger as defaultLogger } from '../lib/logger.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
 import { loadApiOptions, type ApiOptions } from './config.ts';
-import { closeUnreadErrors, errorHandler, errors } from './errors.ts';
+import { closeUnreadErrors, errorHandler, errors, toErrorBody } from './errors.ts';
+import { RouteMethods } from './methods.ts';
+import { registerStrictJson } from './json-body.ts';
 import { OutageLog } from './outage.ts';
 import { AuthFailures, registerAuth, selectProtocol, TokenResolver } from './auth.ts';
 import { validatorCompiler } from './validation.ts';
@@ -61,13 +63,26 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler(outages));
   app.addHook('onSend', closeUnreadErrors);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).send({
-      code: 'route_not_found',
-      message: `path: no route ${req.method} ${req.url.split('?')[0]}`,
-      statusCode: 404,
-    });
+  // A request no route matches is answered in the first onRequest hook: before
+  // authentication (a 404 or 405 guards nothing) and before fastify reads a body (a body
+  // method such as QUERY without a content type would be a 400 first).
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+  const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
+    const path = req.url.split('?')[0]!;
+    const allow = routeMethods.allowed(path);
+    if (!allow) return errors.routeNotFound(req.method, path);
+    void reply.header('allow', allow.join(', '));
+    return errors.methodNotAllowed(req.method, path, allow);
+  };
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.url === undefined) throw unrouted(req, reply);
   });
+  app.setNotFoundHandler((req, reply) => {
+    const err = unrouted(req, reply);
+    void reply.code(err.statusCode).send(toErrorBody(err));
+  });
+  registerStrictJson(app);
   // Streamed uploads: the handler reads the raw body (api/upload.ts), never buffered here.
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_req, payload, done) => done(null, payload));
 

@@ -8,6 +8,7 @@ import { Transform, type Readable } from 'node:stream';
 import { CsvError } from 'csv-parse';
 import { csvInputRows, CsvInputError, MAX_RECORD_BYTES } from '../lib/csv-input.ts';
 import type { InputRow } from '../batches/spec.ts';
+import { strictUtf8, Utf8Error } from '../lib/utf8.ts';
 import { ApiError, errors } from './errors.ts';
 
 export type UploadFormat = 'csv' | 'ndjson';
@@ -97,7 +98,7 @@ async function* csvRows(input: Readable, opts: UploadOptions): AsyncGenerator<In
   } catch (err) {
     if (err instanceof CsvInputError) {
       throw err.option
-        ? new ApiError(400, 'invalid_upload', `querystring.${err.option}: ${err.message}`)
+        ? new ApiError('invalid_upload', `querystring.${err.option}: ${err.message}`)
         : errors.invalidUpload(err.where, err.message);
     }
     throw err;
@@ -109,7 +110,24 @@ async function* csvRows(input: Readable, opts: UploadOptions): AsyncGenerator<In
  * field in `phone`, `raw` or `number` and an optional region in `defaultRegion`, `region` or
  * `country`. Blank lines are skipped.
  */
-async function* ndjsonRows(input: Readable): AsyncGenerator<InputRow> {
+async function* ndjsonRows(body: Readable): AsyncGenerator<InputRow> {
+  const input = body.pipe(strictUtf8());
+  body.once('error', (err) => input.destroy(err));
+  try {
+    yield* ndjsonLines(input);
+  } catch (err) {
+    if (err instanceof Utf8Error)
+      throw errors.invalidUpload(
+        `line ${err.line}, byte offset ${err.offset}`,
+        'not valid UTF-8 (NDJSON must be UTF-8)',
+      );
+    throw err;
+  } finally {
+    input.destroy();
+  }
+}
+
+async function* ndjsonLines(input: Readable): AsyncGenerator<InputRow> {
   let carry = '';
   let line = 0;
   const decoder = new TextDecoder('utf-8');

@@ -2,35 +2,18 @@
  * Request validation with TypeBox (the same library and messages as batches/spec.ts),
  * instead of fastify's default Ajv: no silent removal of unknown properties, no type coercion
  * of JSON bodies, and errors that name the field (`querystring.limit: Expected integer`).
- * Query strings and path params are strings on the wire, so they are converted first.
+ * Query strings and path params are strings on the wire, so they are converted first, strictly.
  */
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import '../batches/spec.ts';
+import { schemaIssues } from '../batches/spec.ts';
 import type { SpecIssue } from '../batches/errors.ts';
 
-// TypeBox knows no formats until registered: batches/spec.ts registers `uuid` (imported
-// above for that effect); timestamps here use `date-time`.
+// TypeBox knows no formats until registered: batches/spec.ts registers `uuid`; timestamps
+// here use `date-time`.
 if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)));
-
-const MAX_ISSUES = 20;
-
-/** Field-named issues of `value` against `schema`, at most 20; `prefix` is e.g. `body`. */
-function schemaIssues(schema: TSchema, value: unknown, prefix: string): SpecIssue[] {
-  const out: SpecIssue[] = [];
-  const seen = new Set<string>();
-  for (const e of Value.Errors(schema, value)) {
-    const field = [prefix, ...e.path.split('/').filter(Boolean)].join('.');
-    const k = `${field}|${e.message}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push({ field, reason: e.message });
-    if (out.length >= MAX_ISSUES) break;
-  }
-  return out;
-}
 
 class RequestValidationError extends Error {
   readonly statusCode = 400;
@@ -52,12 +35,35 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const prefix = httpPart === 'params' ? 'path' : (httpPart ?? 'body');
   const uuidKeys = convert ? uuidProperties(schema) : [];
   return (data: unknown) => {
-    const value = convert ? Value.Convert(schema, data) : data;
+    const value = convert ? fromStrings(schema, data) : data;
     if (Value.Check(schema, value))
       return { value: uuidKeys.length ? lowerUuids(value as Record<string, unknown>, uuidKeys) : value };
     return { error: new RequestValidationError(schemaIssues(schema, value, prefix)) };
   };
 };
+
+const INTEGER = /^-?[0-9]+$/;
+const NUMBER = /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+
+/**
+ * Query-string and path values are strings: each top-level property typed integer, number or
+ * boolean is converted only when its text is exactly one (`10`, `2.5`, `true`); anything else
+ * stays a string and fails the schema by name. (TypeBox's Value.Convert would read `1.5` as
+ * the integer 1 and `true` as 1.)
+ */
+function fromStrings(schema: TSchema, data: unknown): unknown {
+  const props = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (!props || !data || typeof data !== 'object') return data;
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(out)) {
+    const type = props[k]?.type;
+    if (typeof v !== 'string') continue;
+    if (type === 'integer' && INTEGER.test(v)) out[k] = Number(v);
+    else if (type === 'number' && NUMBER.test(v)) out[k] = Number(v);
+    else if (type === 'boolean' && (v === 'true' || v === 'false')) out[k] = v === 'true';
+  }
+  return out;
+}
 
 /** Top-level properties of an object schema with `format: uuid`. */
 function uuidProperties(schema: TSchema): string[] {

@@ -190,7 +190,7 @@ async function handleMessage(
   const m = msg as { type: string; task_id?: unknown };
   const taskId = () => {
     if (typeof m.task_id !== 'string' || !UUID.test(m.task_id)) {
-      throw new ApiError(400, 'invalid_request', 'task_id: expected a batch id (UUID)');
+      throw new ApiError('invalid_request', 'task_id: expected a batch id (UUID)');
     }
     return normalizeUuid(m.task_id);
   };

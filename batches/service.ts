@@ -112,6 +112,11 @@ export interface BatchServiceDeps {
   temporal: Client;
   /** Task queue the workers poll. */
   taskQueue: string;
+  /**
+   * How long a read of an unfinished batch waits for Temporal (describe, then the progress
+   * query a worker answers) before it falls back to the chunk ledger, in ms; default 1500.
+   */
+  liveDeadlineMs?: number;
 }
 
 export interface ReadOptions {
@@ -124,7 +129,6 @@ export interface ReadOptions {
   live?: boolean;
 }
 
-/** How long a read waits for Temporal before it falls back to the chunk ledger, in ms. */
 const LIVE_DEADLINE_MS = 1500;
 
 export class BatchService {
@@ -235,14 +239,14 @@ export class BatchService {
     if (opts.live === false) return { ledger: await storedCounts(this.d.pool, row.id) };
     const seen: Observation = {};
     try {
-      seen.workflow = await describeWorkflow(this.d.temporal, row.id, LIVE_DEADLINE_MS);
+      seen.workflow = await describeWorkflow(this.d.temporal, row.id, this.d.liveDeadlineMs ?? LIVE_DEADLINE_MS);
     } catch (err) {
       // Asked for the workflow (the operator decides from it whether to start one): no guessing.
       if (opts.workflow) throw new UnavailableError('Temporal', { cause: err });
     }
     if (seen.workflow?.status === 'RUNNING') {
       try {
-        seen.progress = await queryProgress(this.d.temporal, row.id, LIVE_DEADLINE_MS);
+        seen.progress = await queryProgress(this.d.temporal, row.id, this.d.liveDeadlineMs ?? LIVE_DEADLINE_MS);
       } catch {
         // No worker answered the query: the ledger says what is committed.
       }

@@ -3,11 +3,11 @@
  * into before a workflow starts. TypeBox gives the JSON Schema (used by fastify and the CRD)
  * and the static type from one definition.
  */
-import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { NUMBER_TYPES, type GenerateRequest } from '../core/types.ts';
 import { createGenerator, GenerateSpecError } from '../core/generate.ts';
-import { allRegions, isKnownRegion } from '../core/metadata.ts';
+import { allRegions } from '../core/metadata.ts';
 import { SpecError, type SpecIssue } from './errors.ts';
 
 // TypeBox rejects every value of a format nobody registered; batchRef uses `uuid`.
@@ -22,13 +22,25 @@ const MAX_GENERATE_COUNT = 100_000_000;
 /** Largest inline validate source (rows); bigger inputs go through an upload. */
 export const MAX_INLINE_NUMBERS = 10_000;
 
-/** Regions libphonenumber-js/max has metadata for (ISO 3166-1 alpha-2, plus 001 non-geo excluded). */
-export const REGIONS: readonly string[] = allRegions();
+/** Regions libphonenumber-js/max has metadata for (ISO 3166-1 alpha-2, sorted; 001 non-geo excluded). */
+export const REGIONS: readonly string[] = [...allRegions()].sort();
 
-const RegionSchema = Type.String({
-  pattern: '^[A-Z]{2}$',
+// A string enum as one JSON Schema `enum` (a union of literals would print ~245 `anyOf`
+// branches in the OpenAPI document): TypeBox's custom-kind mechanism checks it.
+TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => {
+  return typeof value === 'string' && schema.enum.includes(value);
+});
+
+/**
+ * A region as an enum of exactly the regions the metadata knows, so the OpenAPI document, the
+ * CRD (operator/crd-gen.ts) and every generated client refuse `AA` as the server does.
+ */
+export const RegionSchema = Type.Unsafe<string>({
+  [Kind]: 'StringEnum',
+  type: 'string',
+  enum: [...REGIONS],
   description: 'Region, ISO 3166-1 alpha-2 (e.g. US, GB); must be one libphonenumber has metadata for.',
-  errorMessage: 'must be an upper-case ISO 3166-1 alpha-2 region such as US or GB',
+  errorMessage: 'must be a region libphonenumber has metadata for (ISO 3166-1 alpha-2, upper case, e.g. US or GB)',
 });
 
 export const NumberTypeSchema = Type.Union(
@@ -104,7 +116,12 @@ export const BatchSpecSchema = Type.Object(
     generate: Type.Optional(GenerateSpecSchema),
     validate: Type.Optional(ValidateSpecSchema),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // Exactly one block. TypeBox ignores `oneOf` on an object: checkBatchSpec enforces it with
+    // a message; the keyword states the rule in the OpenAPI document (the CRD says it in CEL).
+    oneOf: [{ required: ['generate'] }, { required: ['validate'] }],
+  },
 );
 
 export type GenerateSpec = Static<typeof GenerateSpecSchema>;
@@ -135,21 +152,14 @@ export interface SpecContext {
  * Returns the issues (at most 20); empty means valid. The batch service runs it once per submit.
  */
 export function checkBatchSpec(spec: unknown, ctx: SpecContext = {}): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  for (const e of Value.Errors(BatchSpecSchema, spec)) {
-    // errorMessage (a schema annotation) replaces TypeBox's generic wording where we have one.
-    const custom = (e.schema as { errorMessage?: string }).errorMessage;
-    issues.push({ field: toField(e.path), reason: custom ?? e.message });
-    if (issues.length >= 20) break;
-  }
-  if (issues.length) return dedupe(issues);
+  const issues = schemaIssues(BatchSpecSchema, spec);
+  if (issues.length) return issues;
   const s = spec as BatchSpec;
   if (!s.generate && !s.validate)
     issues.push({ field: 'spec', reason: 'exactly one of generate or validate is required' });
   if (s.generate && s.validate) issues.push({ field: 'spec', reason: 'generate and validate are mutually exclusive' });
   if (s.generate) {
     const g = s.generate;
-    if (!isKnownRegion(g.region)) issues.push({ field: 'generate.region', reason: `unknown region "${g.region}"` });
     if ((g.mode ?? 'fictional') === 'range' && !g.prefix)
       issues.push({ field: 'generate.prefix', reason: 'range mode needs the owned prefix, e.g. "+1 212 555 1"' });
     if ((g.mode ?? 'fictional') !== 'range' && g.prefix)
@@ -159,9 +169,6 @@ export function checkBatchSpec(spec: unknown, ctx: SpecContext = {}): SpecIssue[
     if (ctx.uploaded) issues.push({ field: 'spec', reason: 'only a validate batch takes uploaded rows' });
   }
   const v = s.validate;
-  if (v?.defaultRegion && !isKnownRegion(v.defaultRegion)) {
-    issues.push({ field: 'validate.defaultRegion', reason: `unknown region "${v.defaultRegion}"` });
-  }
   if (v && ctx.uploaded && v.source) {
     issues.push({ field: 'validate.source', reason: 'the numbers are uploaded: leave source out' });
   }
@@ -209,16 +216,27 @@ export function assertBatchSpec(spec: unknown, ctx: SpecContext = {}): BatchSpec
   return s;
 }
 
-function toField(path: string): string {
-  return path.replace(/^\//, '').replace(/\//g, '.') || 'spec';
-}
-
-function dedupe(issues: SpecIssue[]): SpecIssue[] {
+/**
+ * The issues of `value` against a TypeBox schema, at most 20, each naming its field: `prefix`
+ * and the JSON path joined with dots (`body.numbers.3`; no prefix: the path, or `spec`). A
+ * schema's `errorMessage` annotation replaces TypeBox's generic wording ("Expected union
+ * value"), followed by the offending value when it is a short string. The one formatter of schema
+ * errors: the batch spec here, request parts in api/validation.ts.
+ */
+export function schemaIssues(schema: TSchema, value: unknown, prefix?: string): SpecIssue[] {
+  const out: SpecIssue[] = [];
   const seen = new Set<string>();
-  return issues.filter((i) => {
-    const k = `${i.field}|${i.reason}`;
-    if (seen.has(k)) return false;
+  for (const e of Value.Errors(schema, value)) {
+    const parts = e.path.split('/').filter(Boolean);
+    const field = (prefix ? [prefix, ...parts] : parts).join('.') || 'spec';
+    const custom = (e.schema as { errorMessage?: string }).errorMessage;
+    const got = typeof e.value === 'string' && e.value.length <= 40 ? ` (got ${JSON.stringify(e.value)})` : '';
+    const reason = custom ? `${custom}${got}` : e.message;
+    const k = `${field}|${reason}`;
+    if (seen.has(k)) continue;
     seen.add(k);
-    return true;
-  });
+    out.push({ field, reason });
+    if (out.length >= 20) break;
+  }
+  return out;
 }

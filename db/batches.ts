@@ -97,9 +97,12 @@ function toRecord(r: Record<string, any>): BatchRecord {
   };
 }
 
-/** Keyset position in the batch listing (created_at as Postgres text keeps microseconds). */
+/**
+ * Keyset position in the batch listing: created_at as whole microseconds since the Unix epoch
+ * (decimal digits, exact: timestamptz has microsecond resolution) and the id breaking ties.
+ */
 export interface BatchCursor {
-  createdAt: string;
+  createdAtUs: string;
   id: string;
 }
 
@@ -120,17 +123,22 @@ export async function listBatches(
   const args: unknown[] = [q.project];
   if (q.status) where.push(`status = $${args.push(q.status)}`);
   if (q.operation) where.push(`operation = $${args.push(q.operation)}`);
-  if (q.after)
-    where.push(`(created_at, id) < ($${args.push(q.after.createdAt)}::timestamptz, $${args.push(q.after.id)}::uuid)`);
+  if (q.after) {
+    // Seconds and the microsecond rest apart: each product stays an exact integer in the
+    // interval arithmetic (which multiplies in double precision).
+    const us = `$${args.push(q.after.createdAtUs)}::bigint`;
+    const at = `timestamptz 'epoch' + (${us} / 1000000) * interval '1 second' + (${us} % 1000000) * interval '1 microsecond'`;
+    where.push(`(created_at, id) < (${at}, $${args.push(q.after.id)}::uuid)`);
+  }
   const r = await pool.query(
-    `SELECT *, created_at::text AS created_at_text FROM batches WHERE ${where.join(' AND ')}
+    `SELECT *, (extract(epoch FROM created_at) * 1000000)::bigint::text AS created_at_us FROM batches WHERE ${where.join(' AND ')}
      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
     args,
   );
   const more = r.rows.length > q.limit;
   const page = r.rows.slice(0, q.limit);
   const last = page[page.length - 1];
-  return { rows: page.map(toRecord), next: more && last ? { createdAt: last.created_at_text, id: last.id } : null };
+  return { rows: page.map(toRecord), next: more && last ? { createdAtUs: last.created_at_us, id: last.id } : null };
 }
 
 /** Unfinished batches of the given projects, oldest first: what the progress hub follows. */

@@ -40,7 +40,8 @@ export async function listNumbers(
 ): Promise<{ rows: NumberRow[]; next: { seq: number; part: number } | null }> {
   const where = ['batch_id = $1'];
   const args: unknown[] = [q.batchId];
-  if (q.after) where.push(`(seq, part) > ($${args.push(q.after.seq)}::bigint, $${args.push(q.after.part)}::smallint)`);
+  // bigint for part too: a cursor may name any part number, beyond smallint's range included.
+  if (q.after) where.push(`(seq, part) > ($${args.push(q.after.seq)}::bigint, $${args.push(q.after.part)}::bigint)`);
   if (q.valid !== undefined) where.push(`valid = $${args.push(q.valid)}`);
   if (q.type) where.push(`number_type = $${args.push(q.type)}`);
   if (q.region) where.push(`region = $${args.push(q.region)}`);

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { InputRow } from '../batches/spec.ts';
+import { strictUtf8, Utf8Error } from './utf8.ts';
 
 export interface CsvInputOptions {
   /** Column with the raw phone field; default: the first of {@link PHONE_COLUMNS}, else the first column. */
@@ -34,12 +35,27 @@ export class CsvInputError extends Error {
   }
 }
 
-/** Yields input rows from a CSV stream. Throws CsvInputError, or csv-parse's CsvError. */
+/**
+ * Yields input rows from a CSV stream. Throws CsvInputError (also for bytes that are not
+ * UTF-8, naming line and byte offset), or csv-parse's CsvError.
+ */
 export async function* csvInputRows(input: Readable, opts: CsvInputOptions): AsyncGenerator<InputRow> {
-  const parser = input.pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES }),
+  const utf8 = strictUtf8();
+  const parser = input
+    .pipe(utf8)
+    .pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES }));
+  input.once('error', (err) => utf8.destroy(err));
+  utf8.once('error', (err) =>
+    parser.destroy(
+      err instanceof Utf8Error
+        ? new CsvInputError(
+            null,
+            `line ${err.line}, byte offset ${err.offset}`,
+            `${err.message}; the input must be UTF-8`,
+          )
+        : err,
+    ),
   );
-  input.once('error', (err) => parser.destroy(err));
   let header: string[] | undefined;
   let phoneIdx = 0;
   let regionIdx = -1;

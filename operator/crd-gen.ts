@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
-import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema, REGIONS } from '../batches/spec.ts';
+import { GenerateSpecSchema, ValidateSourceSchema, ValidateSpecSchema } from '../batches/spec.ts';
 import { GROUP, KIND, MAX_CR_INLINE_LENGTH, MAX_CR_INLINE_NUMBERS, PLURAL, VERSION } from './resource.ts';
 import { regionsForCallingCode } from '../core/metadata.ts';
 
@@ -50,7 +50,7 @@ export function toStructural(s: Json): Json {
     case 'array':
       return { ...out, type: 'array', items: toStructural(s.items as Json), ...pick(s, ['minItems', 'maxItems']) };
     case 'string':
-      return { ...out, type: 'string', ...pick(s, ['pattern', 'minLength', 'maxLength', 'format']) };
+      return { ...out, type: 'string', ...pick(s, ['enum', 'pattern', 'minLength', 'maxLength', 'format']) };
     case 'integer':
       return { ...out, type: 'integer', format: 'int64', ...pick(s, ['minimum', 'maximum']) };
     case 'boolean':
@@ -61,18 +61,18 @@ export function toStructural(s: Json): Json {
 }
 
 function pick(s: Json, keys: string[]): Json {
-  return Object.fromEntries(keys.filter((k) => s[k] !== undefined).map((k) => [k, s[k]]));
+  // Arrays are copied: a shared one (the region enum) would print as a YAML anchor and alias.
+  return Object.fromEntries(
+    keys.filter((k) => s[k] !== undefined).map((k) => [k, Array.isArray(s[k]) ? [...(s[k] as unknown[])] : s[k]]),
+  );
 }
 
 /** Regions of country calling code 1 (the North American Numbering Plan). */
 const NANP_REGIONS = [...(regionsForCallingCode('1') ?? [])].sort();
 
-const regionEnum = (base: Json): Json => ({ ...base, enum: [...REGIONS].sort() });
-
 /** The spec schema: the batch spec plus the resource-only fields and the CEL rules. */
 export function specSchema(): Json {
   const generate = toStructural(GenerateSpecSchema as unknown as Json) as Json & { properties: Record<string, Json> };
-  generate.properties.region = regionEnum(generate.properties.region!);
   generate['x-kubernetes-validations'] = [
     {
       rule: "!has(self.mode) || self.mode != 'range' || has(self.prefix)",
@@ -140,7 +140,6 @@ export function specSchema(): Json {
   // In the batch spec a source is optional (an upload passes rows instead); a resource's
   // numbers always come from its source.
   (validateTb as Json & { required?: string[] }).required = ['source'];
-  validateTb.properties.defaultRegion = regionEnum(validateTb.properties.defaultRegion!);
   validateTb['x-kubernetes-validations'] = [
     { rule: 'self == oldSelf', message: 'spec.validate is immutable after creation' },
   ];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds PhoneBatch's pinned external tools from source (Go module proxy) into a cache
+# Builds PhoneBatch's pinned external tools from source (Go module proxy; schemathesis from PyPI) into a cache
 # outside the checkout: ${PHONEBATCH_CACHE:-~/.cache/phonebatch}/<tool>-<version>/bin.
 # Idempotent: a tool whose binary already exists is not rebuilt.
-# Usage: scripts/tools.sh [temporal|helm|kube|etcd|all]...   (default: temporal)
+# Usage: scripts/tools.sh [temporal|helm|kube|etcd|schemathesis|all|path]...   (default: temporal)
 # Prints nothing on a cache hit; on failure names the tool and exits non-zero.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ TEMPORAL_VERSION=v1.5.1
 HELM_VERSION=v3.19.5
 KUBE_VERSION=v1.34.4
 ETCD_VERSION=v3.6.5
+# schemathesis (PyPI) checks the API against its OpenAPI document in the integration tests.
+SCHEMATHESIS_VERSION=4.32.5
 
 export GOFLAGS=-buildvcs=false
 export CGO_ENABLED=0
@@ -69,6 +71,17 @@ build_etcd() {
   rm -rf "$work"
 }
 
+# schemathesis: a Python virtualenv from PyPI (not Go), pinned like the rest.
+build_schemathesis() {
+  local dir="$CACHE/schemathesis-$SCHEMATHESIS_VERSION"
+  [ -x "$dir/bin/st" ] && return 0
+  command -v python3 >/dev/null 2>&1 || { echo "tools.sh: 'python3' is not on PATH; install Python (>=3.9) for schemathesis" >&2; exit 1; }
+  echo "tools.sh: installing schemathesis $SCHEMATHESIS_VERSION into $dir (first run only)" >&2
+  rm -rf "$dir"
+  { python3 -m venv "$dir" && "$dir/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"; } ||
+    { rm -rf "$dir"; echo "tools.sh: failed to install schemathesis $SCHEMATHESIS_VERSION from PyPI (pip output above)" >&2; exit 1; }
+}
+
 # Prints the bin directory of a tool (for PATH set-up by callers).
 bindir() {
   case "$1" in
@@ -76,6 +89,7 @@ bindir() {
     helm) echo "$CACHE/helm-$HELM_VERSION/bin" ;;
     kube) echo "$CACHE/kube-$KUBE_VERSION/bin" ;;
     etcd) echo "$CACHE/etcd-$ETCD_VERSION/bin" ;;
+    schemathesis) echo "$CACHE/schemathesis-$SCHEMATHESIS_VERSION/bin" ;;
   esac
 }
 
@@ -86,8 +100,9 @@ for t in "$@"; do
     helm) build_helm ;;
     kube) build_kube ;;
     etcd) build_etcd ;;
-    all) build_temporal; build_helm; build_etcd; build_kube ;;
-    path) echo "$(bindir temporal):$(bindir helm):$(bindir kube):$(bindir etcd)" ;;
-    *) echo "tools.sh: unknown tool '$t' (temporal|helm|kube|etcd|all|path)" >&2; exit 2 ;;
+    schemathesis) build_schemathesis ;;
+    all) build_temporal; build_helm; build_etcd; build_kube; build_schemathesis ;;
+    path) echo "$(bindir temporal):$(bindir helm):$(bindir kube):$(bindir etcd):$(bindir schemathesis)" ;;
+    *) echo "tools.sh: unknown tool '$t' (temporal|helm|kube|etcd|schemathesis|all|path)" >&2; exit 2 ;;
   esac
 done

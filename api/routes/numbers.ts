@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { PassThrough } from 'node:stream';
 import type { BatchService } from '../../batches/service.ts';
 import { decodeNumberCursor, encodeNumberCursor } from '../cursor.ts';
-import { ErrorResponses, ExportQuery, IdParams, NumberPage, NumbersQuery, Security } from '../schemas.ts';
+import { errorResponses, ExportQuery, IdParams, NumberPage, NumbersQuery, Security } from '../schemas.ts';
 
 export function registerNumberRoutes(app: FastifyInstance, deps: { service: BatchService }): void {
   app.get<{ Params: IdParams; Querystring: NumbersQuery }>(
@@ -21,7 +21,7 @@ export function registerNumberRoutes(app: FastifyInstance, deps: { service: Batc
         tags: ['numbers'],
         params: IdParams,
         querystring: NumbersQuery,
-        response: { 200: NumberPage, ...ErrorResponses },
+        response: { 200: NumberPage, ...errorResponses(404) },
         security: Security,
       },
     },
@@ -57,7 +57,7 @@ export function registerNumberRoutes(app: FastifyInstance, deps: { service: Batc
               'application/x-ndjson': { schema: { type: 'string' } },
             },
           },
-          ...ErrorResponses,
+          ...errorResponses(404),
         },
         security: Security,
       },

@@ -11,14 +11,48 @@ import type { ApiMetrics } from '../metrics.ts';
 
 const PUBLIC = { public: true, rateLimit: false } as const;
 
+const Ready = {
+  type: 'object',
+  required: ['status', 'checks'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not ready'] },
+    checks: {
+      type: 'object',
+      required: ['postgres', 'temporal'],
+      properties: {
+        postgres: { type: 'string', description: '"ok", or what failed.' },
+        temporal: { type: 'string', description: '"ok", or what failed.' },
+      },
+    },
+  },
+} as const;
+
 export function registerOpsRoutes(app: FastifyInstance, deps: { service: BatchService; metrics: ApiMetrics }): void {
-  app.get('/healthz', { config: PUBLIC, schema: { summary: 'Liveness', tags: ['operations'] } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Liveness',
+        tags: ['operations'],
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+        },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/readyz',
-    { config: PUBLIC, schema: { summary: 'Readiness: PostgreSQL and Temporal reachable', tags: ['operations'] } },
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Readiness: PostgreSQL and Temporal reachable',
+        tags: ['operations'],
+        response: { 200: Ready, 503: Ready },
+      },
+    },
     async (_req, reply) => {
       const { postgres, temporal } = await deps.service.health(2000);
       const ready = postgres === 'ok' && temporal === 'ok';
@@ -30,7 +64,20 @@ export function registerOpsRoutes(app: FastifyInstance, deps: { service: BatchSe
 
   app.get(
     '/metrics',
-    { config: PUBLIC, schema: { summary: 'Prometheus metrics', tags: ['operations'] } },
+    {
+      config: PUBLIC,
+      schema: {
+        summary: 'Prometheus metrics',
+        tags: ['operations'],
+        produces: ['text/plain'],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4.',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
     async (_req, reply) => {
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     },

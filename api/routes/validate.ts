@@ -10,10 +10,9 @@
 import type { FastifyInstance } from 'fastify';
 import { validateField } from '../../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
-import { REGIONS } from '../../batches/spec.ts';
 import { errors } from '../errors.ts';
 import { inSlices } from '../slices.ts';
-import { ErrorResponses, Security, ValidateBody, ValidateResponse } from '../schemas.ts';
+import { errorResponses, Security, ValidateBody, ValidateResponse } from '../schemas.ts';
 
 export function registerValidateRoute(app: FastifyInstance, opts: { maxResults: number }): void {
   app.post<{ Body: ValidateBody }>(
@@ -24,15 +23,12 @@ export function registerValidateRoute(app: FastifyInstance, opts: { maxResults: 
         description: `At most 1,000 raw fields of up to 1,024 characters, and at most ${opts.maxResults} numbers found in them (400 past it). For more, start a validate batch.`,
         tags: ['validate'],
         body: ValidateBody,
-        response: { 200: ValidateResponse, ...ErrorResponses },
+        response: { 200: ValidateResponse, ...errorResponses(413, 415) },
         security: Security,
       },
     },
     async (req) => {
       const { numbers, defaultRegion } = req.body;
-      if (defaultRegion && !REGIONS.includes(defaultRegion)) {
-        throw errors.invalidRequest([{ field: 'body.defaultRegion', reason: `unknown region "${defaultRegion}"` }]);
-      }
       const results: Array<{ line: number; index: number } & ReturnType<typeof validateField>[number]> = [];
       let i = 0;
       await inSlices(() => {

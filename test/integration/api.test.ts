@@ -542,7 +542,8 @@ describe('REST', () => {
     assert.equal(badId.json.code, 'invalid_request');
     assert.match(badId.json.message, /path\.id/);
     const badCursor = await http(r!.url, `/api/v1/batches/${ids[0]}/numbers?cursor=abc`, { token: A });
-    assert.equal(badCursor.json.code, 'invalid_cursor');
+    assert.equal(badCursor.status, 400);
+    assert.equal(badCursor.json.issues[0].field, 'querystring.cursor');
     const badLimit = await http(r!.url, '/api/v1/batches?limit=0', { token: A });
     assert.match(badLimit.json.message, /querystring\.limit/);
     const badSpec = await http(r!.url, '/api/v1/batches', {

@@ -5,7 +5,14 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { uploadRows } from '../../api/upload.ts';
 import { ApiError } from '../../api/errors.ts';
-import { decodeBatchCursor, decodeNumberCursor, encodeBatchCursor, encodeNumberCursor } from '../../api/cursor.ts';
+import {
+  BATCH_CURSOR_PATTERN,
+  NUMBER_CURSOR_PATTERN,
+  decodeBatchCursor,
+  decodeNumberCursor,
+  encodeBatchCursor,
+  encodeNumberCursor,
+} from '../../api/cursor.ts';
 import { selectProtocol } from '../../api/auth.ts';
 
 async function collect(body: string | Buffer[], opts: Parameters<typeof uploadRows>[1]) {
@@ -83,21 +90,29 @@ test('any bytes: the parser yields rows or throws a 4xx ApiError, nothing else',
   );
 });
 
-test('cursors round-trip, and anything else is invalid_cursor', () => {
-  const b = { createdAt: '2025-11-29 22:04:00.123456+00', id: '11111111-1111-4111-8111-111111111111' };
+test('cursors round-trip; a string of the documented shape decodes, anything else is invalid_cursor', () => {
+  const b = { createdAtUs: '1764453840123456', id: '11111111-1111-4111-8111-111111111111' };
   assert.deepEqual(decodeBatchCursor(encodeBatchCursor(b)), b);
   assert.deepEqual(decodeNumberCursor(encodeNumberCursor({ seq: 5, part: 1 })), { seq: 5, part: 1 });
+  const batchShape = new RegExp(BATCH_CURSOR_PATTERN);
+  const numberShape = new RegExp(NUMBER_CURSOR_PATTERN);
   fc.assert(
     fc.property(fc.string(), (s) => {
-      for (const f of [decodeBatchCursor, decodeNumberCursor]) {
+      for (const [f, shape] of [
+        [decodeBatchCursor, batchShape],
+        [decodeNumberCursor, numberShape],
+      ] as const) {
         try {
           f(s);
+          assert.ok(shape.test(s), `decoded a cursor off the documented shape: ${s}`);
         } catch (e) {
           assert.equal((e as ApiError).code, 'invalid_cursor');
         }
       }
     }),
   );
+  const n = decodeNumberCursor('999999999999999.999999999999999');
+  assert.ok(Number.isSafeInteger(n.seq) && Number.isSafeInteger(n.part));
 });
 
 test('the server selects phonebatch.v1 and never echoes a token subprotocol', () => {
