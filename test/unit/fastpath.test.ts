@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyNational, compileRegion } from '../../core/fastpath.ts';
-import { allRegions, LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
+import { LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
 import { createGenerator } from '../../core/generate.ts';
 import { compareRegion, oracle, type Mismatch } from '../../bench/differential-lib.ts';
 import type { Region } from '../../core/types.ts';
@@ -71,7 +71,8 @@ test('national prefix written after the calling code never validates (no round t
   }
 });
 
-// A sample for the fast tier; `make test-differential` compares 2 M inputs over every region.
+// A sample for the fast tier, in the regions whose plans broke before; every region (all 245,
+// 2 M inputs) is `make test-differential`'s, which `make test` runs.
 test('the fast path agrees with libphonenumber-js on ~1k inputs in each focus region', () => {
   const mism: Mismatch[] = [];
   let n = 0;
@@ -79,12 +80,6 @@ test('the fast path agrees with libphonenumber-js on ~1k inputs in each focus re
     n += compareRegion(r, 1_000, 1000 + i, mism);
   });
   assert.ok(n >= 20_000);
-  assert.deepEqual(mism.slice(0, 5), []);
-});
-
-test('the fast path agrees with libphonenumber-js on 60 inputs in every region', () => {
-  const mism: Mismatch[] = [];
-  allRegions().forEach((r, i) => compareRegion(r, 60, 7 + i, mism));
   assert.deepEqual(mism.slice(0, 5), []);
 });
 

@@ -107,7 +107,9 @@ async function run(
   });
 }
 
-describe('a batch never succeeds short (O9)', () => {
+// Each test runs its own worker on its own task queue, so tests run side by side: they
+// mostly wait on the Temporal server, and this file is the fast tier's longest.
+describe('a batch never succeeds short (O9)', { concurrency: true }, () => {
   test('chunks the ledger lost after their slice finished are re-run, then the batch succeeds', async () => {
     const m = mockActivities({ lose: (round) => (round === 0 ? [3, 4, 5, 9] : []) });
     const result = await run(m.activities);
@@ -158,7 +160,7 @@ describe('a batch never succeeds short (O9)', () => {
   });
 });
 
-describe('the workflow around its activities', () => {
+describe('the workflow around its activities', { concurrency: true }, () => {
   test('cancel mid-slice: every slice in flight stops before the batch is recorded cancelled', async () => {
     const m = mockActivities();
     const events: string[] = [];
