@@ -6,13 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { startStack, type Stack } from '../support/stack.ts';
-import { buildServer, type ApiServer } from '../../api/server.ts';
+import { listenApi, startStack, type Stack } from '../support/stack.ts';
+import type { ApiServer } from '../../api/server.ts';
 import { createToken } from '../../db/tokens.ts';
 import { http, openWs } from '../support/clients.ts';
 import { insertBatch } from '../../db/batches.ts';
-import { pino } from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
 
 let stack: Stack;
 let server: ApiServer;
@@ -34,14 +32,7 @@ before(async () => {
     workflowId: 'x',
     libraryVersion: 'x',
   });
-  server = await buildServer({
-    service: stack.service,
-    projects: stack.projects,
-    options: { rateLimitPerMinute: 1_000_000 },
-    logger: pino({ level: 'error' }) as unknown as FastifyBaseLogger,
-  });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
+  ({ server, url } = await listenApi(stack, { options: { rateLimitPerMinute: 1_000_000 } }));
 });
 
 after(async () => {

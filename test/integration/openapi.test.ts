@@ -12,10 +12,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { pino } from 'pino';
-import type { FastifyBaseLogger } from 'fastify';
-import { startStack, ROOT, type Stack } from '../support/stack.ts';
-import { buildServer, type ApiServer } from '../../api/server.ts';
+import { listenApi, startStack, ROOT, type Stack } from '../support/stack.ts';
+import type { ApiServer } from '../../api/server.ts';
 import { createToken } from '../../db/tokens.ts';
 import { http } from '../support/clients.ts';
 import { REGIONS } from '../../batches/spec.ts';
@@ -41,14 +39,10 @@ before(async () => {
     taskQueue: stack.config.taskQueue,
     liveDeadlineMs: 100,
   });
-  server = await buildServer({
+  ({ server, url } = await listenApi(stack, {
     service,
-    projects: stack.projects,
     options: { rateLimitPerMinute: 1_000_000_000, authFailuresPerMinute: 1_000_000_000 },
-    logger: pino({ level: 'error' }) as unknown as FastifyBaseLogger,
-  });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}`;
+  }));
 });
 
 after(async () => {

@@ -16,6 +16,10 @@ import { connectClient } from '../../workflows/client.ts';
 import { BatchService } from '../../batches/service.ts';
 import { Projects } from '../../batches/projects.ts';
 import type { Config } from '../../lib/config.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
+import { buildServer, type ApiServer } from '../../api/server.ts';
+import type { ApiOptions } from '../../api/config.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -117,4 +121,22 @@ export async function eventually(what: string, probe: () => Promise<boolean>, ti
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * An API server over `stack` listening on a free loopback port, quiet (errors only) unless a
+ * logger is given. `service` replaces the stack's batch service (e.g. one with other options).
+ */
+export async function listenApi(
+  stack: Stack,
+  opts: { service?: BatchService; options?: Partial<ApiOptions>; logger?: FastifyBaseLogger } = {},
+): Promise<{ server: ApiServer; url: string }> {
+  const server = await buildServer({
+    service: opts.service ?? stack.service,
+    projects: stack.projects,
+    options: opts.options,
+    logger: opts.logger ?? (pino({ level: 'error' }) as unknown as FastifyBaseLogger),
+  });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return { server, url: `http://127.0.0.1:${(server.app.server.address() as { port: number }).port}` };
 }
