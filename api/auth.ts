@@ -105,6 +105,7 @@ export class AuthFailures {
  */
 export class TokenResolver {
   private cache = new Map<string, { id: TokenIdentity | null; until: number }>();
+  private pending = new Map<string, Promise<TokenIdentity | null>>();
   constructor(
     private projects: Projects,
     private ttlMs = 30_000,
@@ -118,12 +119,25 @@ export class TokenResolver {
     return hit && hit.until > Date.now() ? hit.id : null;
   }
 
+  /**
+   * The lookup of `token` already in flight, or null: concurrent requests with one new token
+   * (a client opening 100 sockets at once) share one database lookup.
+   */
+  inFlight(token: string): Promise<TokenIdentity | null> | null {
+    return this.pending.get(keyOf(token)) ?? null;
+  }
+
   async resolve(token: string): Promise<TokenIdentity | null> {
     const key = keyOf(token);
     const now = Date.now();
     const hit = this.cache.get(key);
     if (hit && hit.until > now) return hit.id;
-    const id = await this.projects.resolveToken(token);
+    let lookup = this.pending.get(key);
+    if (!lookup) {
+      lookup = this.projects.resolveToken(token).finally(() => this.pending.delete(key));
+      this.pending.set(key, lookup);
+    }
+    const id = await lookup;
     if (this.cache.size >= this.maxEntries) this.cache.clear();
     this.cache.set(key, { id, until: now + (id ? this.ttlMs : this.negativeTtlMs) });
     return id;
@@ -149,6 +163,14 @@ export function registerAuth(app: FastifyInstance, resolver: TokenResolver, fail
     const known = token ? resolver.cached(token) : null;
     if (known) {
       req.auth = known;
+      return;
+    }
+    // The same token's lookup is already running (it was counted once): share its answer.
+    const shared = token ? resolver.inFlight(token) : null;
+    if (shared) {
+      const id = await shared;
+      if (!id) throw errors.unauthorized();
+      req.auth = id;
       return;
     }
     const wait = failures.blockedFor(req.ip);

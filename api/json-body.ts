@@ -47,13 +47,23 @@ function invalidField(body: Buffer): string {
   return find(value, ['body']) ?? 'body';
 }
 
-function find(v: unknown, path: string[]): string | null {
-  if (typeof v === 'string') return v.includes(REPLACEMENT) ? path.join('.') : null;
-  if (!v || typeof v !== 'object') return null;
-  for (const [k, x] of Object.entries(v)) {
-    if (k.includes(REPLACEMENT)) return [...path, k].join('.');
-    const hit = find(x, [...path, k]);
-    if (hit) return hit;
+/** Nesting searched for the field; a deeper one is reported as `body`. */
+const MAX_DEPTH = 64;
+
+/** The first string (key or value, in document order) holding U+FFFD, as a path; iterative. */
+function find(root: unknown, path: string[]): string | null {
+  const stack: Array<[unknown, string[]]> = [[root, path]];
+  while (stack.length) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes(REPLACEMENT)) return at.join('.');
+      continue;
+    }
+    if (!v || typeof v !== 'object' || at.length > MAX_DEPTH) continue;
+    const entries = Object.entries(v);
+    for (const [k] of entries) if (k.includes(REPLACEMENT)) return [...at, k].join('.');
+    // Pushed in reverse, so the first entry is looked at first.
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], [...at, entries[i]![0]]]);
   }
   return null;
 }

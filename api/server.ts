@@ -46,6 +46,20 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
     loggerInstance: (deps.logger ?? defaultLogger) as FastifyBaseLogger,
     bodyLimit: options.jsonBodyLimitBytes,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // What the router refuses before any route (bad percent-encoding, a path segment over
+    // maxParamLength) gets the same error body as everything else: 400, path named.
+    frameworkErrors: (err, _req, reply) => {
+      const e = errors.invalidRequest([
+        {
+          field: 'path',
+          reason:
+            err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+              ? 'a path segment is longer than 200 characters'
+              : 'not a valid URL path',
+        },
+      ]);
+      void (reply as FastifyReply).code(e.statusCode).send(toErrorBody(e));
+    },
     // The request log line carries method, url, host and remote address only: no headers, so
     // no Authorization or Sec-WebSocket-Protocol token.
   });
@@ -63,9 +77,9 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler(outages));
   app.addHook('onSend', closeUnreadErrors);
-  // A request no route matches is answered in the first onRequest hook: before
-  // authentication (a 404 or 405 guards nothing) and before fastify reads a body (a body
-  // method such as QUERY without a content type would be a 400 first).
+  // A request no route matches is answered in an onRequest hook (below, after the WebSocket
+  // plugin's): before authentication (a 404 or 405 guards nothing) and before fastify reads a
+  // body (a body method such as QUERY without a content type would be a 400 first).
   const routeMethods = new RouteMethods();
   app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
   const unrouted = (req: FastifyRequest, reply: FastifyReply) => {
@@ -75,9 +89,6 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
     void reply.header('allow', allow.join(', '));
     return errors.methodNotAllowed(req.method, path, allow);
   };
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.url === undefined) throw unrouted(req, reply);
-  });
   app.setNotFoundHandler((req, reply) => {
     const err = unrouted(req, reply);
     void reply.code(err.statusCode).send(toErrorBody(err));
@@ -110,6 +121,11 @@ export async function buildServer(deps: ServerDeps): Promise<ApiServer> {
   // that a 401 sent before the upgrade also closes the raw socket (its onResponse hook).
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024, handleProtocols: (protocols) => selectProtocol(protocols) },
+  });
+  // After the WebSocket plugin's hook, which marks upgrade requests so that an answer sent
+  // before the upgrade also closes the raw socket.
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.routeOptions.url === undefined) throw unrouted(req, reply);
   });
   registerAuth(app, tokens, new AuthFailures(options.authFailuresPerMinute));
   await app.register(rateLimit, {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { listenApi, startStack, ROOT, type Stack } from '../support/stack.ts';
 import type { ApiServer } from '../../api/server.ts';
@@ -131,6 +132,38 @@ test('an undeclared method on a known path is 405 with Allow, before any token i
   assert.equal(nowhere.json.code, 'route_not_found');
 });
 
+test('a WebSocket upgrade to a path with no route gets its 404 and its socket closed', async () => {
+  const { port } = new URL(url);
+  const closed = await new Promise<{ head: string; closed: boolean }>((resolve) => {
+    const sock = connect(Number(port), '127.0.0.1');
+    let head = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ head, closed: false });
+    }, 3000);
+    sock.on('data', (d) => (head += d.toString()));
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve({ head, closed: true });
+    });
+    sock.write(
+      'GET /ws/nowhere HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+  });
+  assert.match(closed.head, /^HTTP\/1\.1 404/);
+  assert.ok(closed.closed, 'the server closes the socket after answering');
+});
+
+test('what the router refuses before any route (bad escapes, overlong segments) is a 400 naming the path', async () => {
+  for (const path of ['/api/v1/batches/%zz', `/api/v1/batches/${'a'.repeat(300)}`]) {
+    const res = await http(url, path, { token });
+    assert.equal(res.status, 400, path);
+    assert.equal(res.json.code, 'invalid_request');
+    assert.equal(res.json.issues[0].field, 'path');
+  }
+});
+
 test('invalid UTF-8 is a 400 naming the field (JSON) or the line and byte offset (uploads); nothing is stored', async () => {
   const before = Number((await stack.pool.query('SELECT count(*) AS n FROM batches')).rows[0].n);
   const json = Buffer.concat([
@@ -156,6 +189,15 @@ test('invalid UTF-8 is a 400 naming the field (JSON) or the line and byte offset
   const n = await http(url, '/api/v1/batches', { method: 'POST', token, raw: nd, contentType: 'application/x-ndjson' });
   assert.equal(n.status, 400);
   assert.match(n.json.message, /line 2, byte offset 24/);
+  // Deeply nested: the search for the field is iterative, the answer still a 400.
+  const deep = Buffer.concat([
+    Buffer.from('['.repeat(5000) + '"'),
+    Buffer.from([0xff]),
+    Buffer.from('"' + ']'.repeat(5000)),
+  ]);
+  const d = await http(url, '/api/v1/validate', { method: 'POST', token, raw: deep, contentType: 'application/json' });
+  assert.equal(d.status, 400);
+  assert.match(d.json.message, /not valid UTF-8/);
   const after = Number((await stack.pool.query('SELECT count(*) AS n FROM batches')).rows[0].n);
   assert.equal(after, before, 'no batch row for a refused upload');
 });
