@@ -139,7 +139,9 @@ function fromParsed(
       input,
       valid,
       possible,
-      e164: pn.number as string,
+      // An E.164 only for a number that can exist: "911" in the US is not "+1911" (a key a
+      // data team would load). What was seen stays in `national` and `detail`.
+      e164: valid || possible ? (pn.number as string) : null,
       region: regionOut as Region | null,
       type: valid ? (type ?? null) : null,
       ext: pn.ext ?? null,

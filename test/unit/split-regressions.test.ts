@@ -23,7 +23,7 @@ function soup(n: number, chars: string, seed: number): string {
   return s;
 }
 
-test('bug 1: work per field is linear in its length for adversarial fields', () => {
+test('work per field is linear in its length for adversarial fields', () => {
   const fields: [string, string][] = [
     ['1/'.repeat(512), 'US'],
     ['1/'.repeat(5000), 'US'],
@@ -74,12 +74,12 @@ test('bug 1: work per field is linear in its length for adversarial fields', () 
   assert.equal(chain.filter((r) => r.valid).length, MAX_RESULTS_PER_FIELD);
 });
 
-test('bug 2: more than 64 parts in one segment: nothing dropped, valid number in place', () => {
+test('more than 64 parts in one segment: nothing dropped, valid number in place', () => {
   const raw = '99999999999999/02079460123' + '/00000'.repeat(64);
   const rs = validateField(raw, 'GB');
   assert.equal(rs.length, 66);
   assert.deepEqual(rows(rs.slice(0, 2)), [
-    ['99999999999999', '+4499999999999999', false, 'TOO_LONG'],
+    ['99999999999999', null, false, 'TOO_LONG'],
     ['02079460123', '+442079460123', true, null],
   ]);
   for (const r of rs.slice(2)) assert.deepEqual([r.input, r.valid], ['00000', false]);
@@ -88,7 +88,7 @@ test('bug 2: more than 64 parts in one segment: nothing dropped, valid number in
   assert.equal(validateField('02079460123' + '/00000'.repeat(130), 'GB').length, 131);
 });
 
-test('bug 3: shorthand only directly after a number with / between them', () => {
+test('shorthand only directly after a number with / between them', () => {
   const cases: [string, string, (string | boolean | null)[][]][] = [
     [
       '+1 212 555 0100, Suite 200',
@@ -96,7 +96,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       [
         ['+1 212 555 0100', '+12125550100', true, null],
         ['Suite', null, false, 'NOT_A_NUMBER'],
-        ['200', '+1200', false, 'TOO_SHORT'],
+        ['200', null, false, 'TOO_SHORT'],
       ],
     ],
     [
@@ -123,7 +123,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       [
         ['+1 212 555 0100', '+12125550100', true, null],
         ['Room', null, false, 'NOT_A_NUMBER'],
-        ['12', '+112', false, 'TOO_SHORT'],
+        ['12', null, false, 'TOO_SHORT'],
       ],
     ],
     [
@@ -131,7 +131,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       'GB',
       [
         ['+44 20 7946 0123', '+442079460123', true, null],
-        ['24', '+4424', false, 'TOO_SHORT'],
+        ['24', null, false, 'TOO_SHORT'],
         ['hours', null, false, 'NOT_A_NUMBER'],
       ],
     ],
@@ -140,7 +140,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       'DE',
       [
         ['+49 30 1234567', '+49301234567', true, null],
-        ['99', '+4999', false, 'TOO_SHORT'],
+        ['99', null, false, 'TOO_SHORT'],
       ],
     ],
     // A short token after a spaced dash is its own row, not a suffix and not glued on.
@@ -149,7 +149,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       'GB',
       [
         ['+44 20 7946 0123', '+442079460123', true, null],
-        ['24', '+4424', false, 'TOO_SHORT'],
+        ['24', null, false, 'TOO_SHORT'],
       ],
     ],
     [
@@ -157,7 +157,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
       'GB',
       [
         ['02079460123', '+442079460123', true, null],
-        ['12345', '+4412345', false, 'TOO_SHORT'],
+        ['12345', null, false, 'TOO_SHORT'],
       ],
     ],
     // Still shorthand: `/` directly after the number.
@@ -182,7 +182,7 @@ test('bug 3: shorthand only directly after a number with / between them', () => 
   for (const [raw, region, want] of cases) assert.deepEqual(rows(validateField(raw, region)), want, raw);
 });
 
-test('bug 4: an RFC 3966 tel: URI with ;ext= is one number', () => {
+test('an RFC 3966 tel: URI with ;ext= is one number', () => {
   for (const raw of ['tel:+1-212-555-0100;ext=7', '+1-212-555-0100;ext=7']) {
     const rs = validateField(raw, 'US');
     assert.deepEqual(
@@ -198,7 +198,7 @@ test('bug 4: an RFC 3966 tel: URI with ;ext= is one number', () => {
   );
 });
 
-test('bug 5: at most 1,000 results per field, then one remainder row', () => {
+test('at most 1,000 results per field, then one remainder row', () => {
   const raw = '\u33c2'.repeat(40000); // NFKC: "a.m." per character
   const rs = validateField(raw, 'US');
   assert.equal(rs.length, MAX_RESULTS_PER_FIELD + 1);

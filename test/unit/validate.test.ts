@@ -21,6 +21,27 @@ const one = (raw: string, region: string | null): CheckResult => {
   return rs[0]!;
 };
 
+test('an E.164 only for a number that can exist: short, long and impossible numbers get none', () => {
+  const [sos] = validateField('911', 'US');
+  assert.equal(sos!.e164, null, '911 is not +1911');
+  assert.equal(sos!.national, '911');
+  assert.equal(sos!.error, 'TOO_SHORT');
+  for (const [raw, region] of [
+    ['112', 'DE'],
+    ['+44 20 7946 0321 0321 0321', null],
+    ['+49 1', null],
+    ['0800 1', 'GB'],
+  ] as const) {
+    for (const r of validateField(raw, region)) {
+      if (!r.valid && !r.possible) assert.equal(r.e164, null, `${raw}: ${JSON.stringify(r)}`);
+    }
+  }
+  // A possible number keeps its E.164 (well-formed, just not assigned), a valid one of course.
+  const [possible] = validateField('+1 800 123 4567', null);
+  assert.equal(possible!.possible, true);
+  assert.equal(possible!.e164, '+18001234567');
+});
+
 test('shared calling codes: region is the one the number belongs to', () => {
   const cases: [string, string | null, string, string][] = [
     ['07781 123456', 'GB', 'GG', '+447781123456'],
