@@ -105,14 +105,14 @@ const BATCH_ERROR_CODE: Record<BatchError['code'], ErrorCode> = {
 /** Maps any error to the API's error body; unknown errors are 500 (and logged by the caller). */
 export function toErrorBody(err: unknown): ErrorBody {
   if (err instanceof SpecError)
-    return { code: 'invalid_spec', message: err.message, statusCode: 400, issues: err.issues };
+    return { code: 'invalid_spec', message: err.message, statusCode: ERROR_STATUS.invalid_spec, issues: err.issues };
   // An error with its own HTTP status (fastify's: a client that aborted its body is ECONNRESET,
   // 400) is the client's, never an outage.
   const down =
     err instanceof ApiError || typeof (err as { statusCode?: unknown })?.statusCode === 'number'
       ? null
       : asUnavailable(err);
-  if (down) return { code: 'unavailable', message: down.message, statusCode: 503 };
+  if (down) return { code: 'unavailable', message: down.message, statusCode: ERROR_STATUS.unavailable };
   if (err instanceof BatchError) {
     const code = BATCH_ERROR_CODE[err.code];
     return { code, message: err.message, statusCode: ERROR_STATUS[code] };
@@ -127,20 +127,33 @@ export function toErrorBody(err: unknown): ErrorBody {
   const e = err as FastifyError & { issues?: SpecIssue[]; validationContext?: string };
   // Schema validation (api/validation.ts attaches field-named issues).
   if (Array.isArray(e?.issues) && e.validationContext) {
-    return { code: 'invalid_request', message: joinIssues(e.issues), statusCode: 400, issues: e.issues };
+    return {
+      code: 'invalid_request',
+      message: joinIssues(e.issues),
+      statusCode: ERROR_STATUS.invalid_request,
+      issues: e.issues,
+    };
   }
   // Postgres data exceptions (class 22) come only from input the checks above let through;
   // the database's own text stays in the log (errorHandler), not in the answer.
   if (isDataException(e)) {
-    return { code: 'invalid_request', message: 'request: a value was rejected by the database', statusCode: 400 };
+    return {
+      code: 'invalid_request',
+      message: 'request: a value was rejected by the database',
+      statusCode: ERROR_STATUS.invalid_request,
+    };
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status === 413) return { code: 'payload_too_large', message: `body: ${e.message}`, statusCode: 413 };
-  if (status === 415) return { code: 'unsupported_media_type', message: `content-type: ${e.message}`, statusCode: 415 };
-  if (status === 429) return { code: 'rate_limited', message: `authorization: ${e.message}`, statusCode: 429 };
+  // fastify's own errors, by status, to the code of that status.
+  if (status === ERROR_STATUS.payload_too_large)
+    return { code: 'payload_too_large', message: `body: ${e.message}`, statusCode: status };
+  if (status === ERROR_STATUS.unsupported_media_type)
+    return { code: 'unsupported_media_type', message: `content-type: ${e.message}`, statusCode: status };
+  if (status === ERROR_STATUS.rate_limited)
+    return { code: 'rate_limited', message: `authorization: ${e.message}`, statusCode: status };
   if (status >= 400 && status < 500)
     return { code: 'invalid_request', message: `body: ${e.message}`, statusCode: status };
-  return { code: 'internal', message: 'internal error', statusCode: 500 };
+  return { code: 'internal', message: 'internal error', statusCode: ERROR_STATUS.internal };
 }
 
 function isDataException(err: unknown): boolean {

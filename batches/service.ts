@@ -238,15 +238,16 @@ export class BatchService {
     }
     if (opts.live === false) return { ledger: await storedCounts(this.d.pool, row.id) };
     const seen: Observation = {};
+    const deadlineMs = this.d.liveDeadlineMs ?? LIVE_DEADLINE_MS;
     try {
-      seen.workflow = await describeWorkflow(this.d.temporal, row.id, this.d.liveDeadlineMs ?? LIVE_DEADLINE_MS);
+      seen.workflow = await describeWorkflow(this.d.temporal, row.id, deadlineMs);
     } catch (err) {
       // Asked for the workflow (the operator decides from it whether to start one): no guessing.
       if (opts.workflow) throw new UnavailableError('Temporal', { cause: err });
     }
     if (seen.workflow?.status === 'RUNNING') {
       try {
-        seen.progress = await queryProgress(this.d.temporal, row.id, this.d.liveDeadlineMs ?? LIVE_DEADLINE_MS);
+        seen.progress = await queryProgress(this.d.temporal, row.id, deadlineMs);
       } catch {
         // No worker answered the query: the ledger says what is committed.
       }
