@@ -21,6 +21,8 @@ export interface Checked extends Scored {
   pn: PhoneNumber | null;
   /** Start of the row's span in the normalised field text (-1 until placed). */
   at: number;
+  /** The normalised text that was read (what the repairs of core/repairs.ts re-read). */
+  text: string;
 }
 
 /**
@@ -56,6 +58,11 @@ export function failed(input: string, error: ErrorReason, detail: string, digits
       national: null,
       error,
       detail,
+      label: null,
+      repairs: [],
+      warnings: [],
+      emergency: null,
+      carrierCode: null,
     },
     pn: null,
     valid: false,
@@ -63,6 +70,7 @@ export function failed(input: string, error: ErrorReason, detail: string, digits
     shorthand: false,
     substantial: digits >= SUBSTANTIAL_DIGITS,
     at: -1,
+    text: input,
   };
 }
 
@@ -148,6 +156,11 @@ function fromParsed(
       national: formatNationalOf(pn),
       error,
       detail,
+      label: null,
+      repairs: [],
+      warnings: [],
+      emergency: null,
+      carrierCode: null,
     },
     pn,
     valid,
@@ -155,6 +168,7 @@ function fromParsed(
     shorthand,
     substantial: nsn.length >= SUBSTANTIAL_DIGITS,
     at: -1,
+    text,
   };
 }
 
@@ -185,7 +199,9 @@ export function checkText(text: string, input: string, region: Region | undefine
   } catch (e) {
     const msg = e instanceof ParseError || e instanceof Error ? e.message : '';
     const reason = (ERROR_REASONS.has(msg) ? msg : 'NOT_A_NUMBER') as ErrorReason;
-    return failed(input, reason, parseErrorDetail(reason, region), countDigits(text));
+    const row = failed(input, reason, parseErrorDetail(reason, region), countDigits(text));
+    row.text = text;
+    return row;
   } finally {
     Error.stackTraceLimit = limit;
   }

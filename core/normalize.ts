@@ -23,8 +23,10 @@ export interface NormalizedText {
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 // Spaces that NFKC leaves alone or that we want as a plain space (NBSP, thin, narrow, ideographic…).
 const SPACE_LIKE = /[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
-// Invisible format characters (zero-width, BOM, soft hyphen, bidi marks): dropped.
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+// Unicode default-ignorable code points (DerivedCoreProperties.txt: zero-width spaces and
+// joiners, BOM, soft hyphen, bidi controls, variation selectors, Hangul fillers, tags): dropped
+// BEFORE NFKC, since NFKC maps some of them (U+3164 Hangul filler → U+1160) to letters.
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u180e]/u;
 // Dash punctuation (Unicode Pd: hyphen, en/em dash, fullwidth hyphen…) and the minus sign.
 const DASH_LIKE = /[\p{Pd}\u2212\u2796\ufe63\uff0d]/u;
 // Slashes NFKC does not fold (fraction slash, division slash).
@@ -57,7 +59,7 @@ function mapFolded(ch: string): string {
   if (cp < 0x80) return ch;
   if (DECIMAL_DIGIT.test(ch)) return asciiDigit(cp);
   if (SPACE_LIKE.test(ch)) return ' ';
-  if (INVISIBLE.test(ch)) return '';
+  if (INVISIBLE.test(ch)) return ''; // NFKC output that is ignorable
   if (DASH_LIKE.test(ch)) return '-';
   if (SLASH_LIKE.test(ch)) return '/';
   if (LINE_SEP.test(ch)) return '\n';
@@ -65,8 +67,8 @@ function mapFolded(ch: string): string {
 }
 
 /**
- * NFKC-normalises `raw` and maps Unicode spaces, dashes, slashes and digits of any script to
- * ASCII, dropping invisible format characters. Normalisation is done per code point (phone
+ * In this order, per code point: drops Unicode default-ignorable code points, NFKC-normalises,
+ * then maps Unicode spaces, dashes, slashes and decimal digits of any script (`\p{Nd}`) to ASCII. Normalisation is done per code point (phone
  * text has no meaningful combining sequences), which keeps an exact offset map back to `raw`.
  * Never throws.
  */
@@ -78,7 +80,8 @@ export function normalizeText(raw: string): NormalizedText {
   for (let i = 0; i < raw.length;) {
     const cp = raw.codePointAt(i)!;
     const len = cp > 0xffff ? 2 : 1;
-    const folded = raw.slice(i, i + len).normalize('NFKC');
+    const unit = raw.slice(i, i + len);
+    const folded = INVISIBLE.test(unit) ? '' : unit.normalize('NFKC');
     for (const ch of folded) {
       const out = mapFolded(ch);
       for (let k = 0; k < out.length; k++) {

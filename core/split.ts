@@ -25,20 +25,26 @@ export interface Span {
 /** Kind of separator before a group: hard separators always split; the rest are soft. */
 export type Boundary = 'hard' | 'slash' | 'dash' | 'space';
 
+const HARD_SEPARATOR_SOURCE =
+  '(?:[,|\\n\\r\\t\\v\\f]|;(?!(?:ext|isub)=))+' +
+  '|\\/{2,}|\\\\+|&' +
+  '|(?<=^|[\\s(])(?:or|o|ou|oder|y|e|et|and|und|ó|или)(?=\\s)' +
+  `|(?<=^|[^\\p{L}\\p{N}\\-])(?:${LONG_LABELS})(?:\\s*[.:]|(?=[\\s\\d+(]|$))` +
+  `|(?<=^|[^\\p{L}\\p{N}\\-])(?:${SHORT_LABELS})\\s*[.:]`;
 /**
  * Hard separators. Labels are matched only at a word start not glued to a digit or dash, so
  * vanity text such as `1-800-FAX-ME` is not mistaken for a label.
  */
-const HARD_SEPARATOR = new RegExp(
-  '(?:[,|\\n\\r\\t\\v\\f]|;(?!(?:ext|isub)=))+' +
-    '|\\/{2,}|\\\\+|&' +
-    '|(?<=^|[\\s(])(?:or|o|ou|oder|y|e|et|and|und|ó|или)(?=\\s)' +
-    `|(?<=^|[^\\p{L}\\p{N}\\-])(?:${LONG_LABELS})(?:\\s*[.:]|(?=[\\s\\d+(]|$))` +
-    `|(?<=^|[^\\p{L}\\p{N}\\-])(?:${SHORT_LABELS})\\s*[.:]`,
-  'giu',
-);
+const HARD_SEPARATOR = new RegExp(HARD_SEPARATOR_SOURCE, 'giu');
+/**
+ * The same, plus a label glued to the digits before it when a colon follows
+ * (`Tel:+49 30 1234567Fax:+49 30 1234568`): used when repairs are on (ValidateOptions).
+ */
+const HARD_SEPARATOR_GLUED = new RegExp(`${HARD_SEPARATOR_SOURCE}|(?<=\\d)(?:${LONG_LABELS})\\s*:`, 'giu');
 // Quick test before running the full separator regex.
 const MAYBE_HARD = /[,;|\n\r\t\v\f\\&]|\/\/|\p{L}/u;
+const LETTER = /\p{L}/u;
+const CONNECTOR = /^(?:or|o|ou|oder|y|e|et|and|und|ó|или)$/iu;
 
 // Punctuation that carries no meaning at the edge of a segment.
 const EDGE_JUNK_START = /^[\s\-.:/_~=]+/;
@@ -53,29 +59,51 @@ function trimSpan(text: string, s: number, e: number): Span {
   return { start, end };
 }
 
+/** A hard segment, with the label words of the separators around it (`Fax:` → `Fax:`). */
+export interface Segment extends Span {
+  /** The label separator right before the segment, as written; null when there is none. */
+  label: string | null;
+  /** A label separator after the last segment with nothing after it (`0171 1234567 mobil`). */
+  trailingLabel: string | null;
+}
+
+function labelText(sep: string): string | null {
+  const t = sep.trim();
+  return LETTER.test(t) && !CONNECTOR.test(t) ? t : null;
+}
+
 /**
  * Segments of `text` between hard separators, trimmed of edge punctuation; empty segments
- * (separator runs, a lone label) are omitted because they hold nothing to report.
+ * (separator runs, a lone label) are omitted because they hold nothing to report. `glued`
+ * also splits at a label glued to the digits before it (HARD_SEPARATOR_GLUED).
  */
-export function hardSegments(text: string): Span[] {
+export function hardSegments(text: string, glued = false): Segment[] {
   if (!MAYBE_HARD.test(text)) {
     const t = trimSpan(text, 0, text.length);
-    return t.end > t.start ? [t] : [];
+    return t.end > t.start ? [{ ...t, label: null, trailingLabel: null }] : [];
   }
-  const out: Span[] = [];
+  const out: Segment[] = [];
+  const re = glued ? HARD_SEPARATOR_GLUED : HARD_SEPARATOR;
   let last = 0;
-  HARD_SEPARATOR.lastIndex = 0;
-  for (let m = HARD_SEPARATOR.exec(text); m !== null; m = HARD_SEPARATOR.exec(text)) {
+  let label: string | null = null;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m[0].length === 0) {
-      HARD_SEPARATOR.lastIndex++;
+      re.lastIndex++;
       continue;
     }
     const t = trimSpan(text, last, m.index);
-    if (t.end > t.start) out.push(t);
+    if (t.end > t.start) {
+      out.push({ ...t, label, trailingLabel: null });
+      label = null;
+    }
+    // A label names the numbers after it; a separator without one (`,`) ends the label's reach.
+    label = labelText(m[0]) ?? (/^[\s]*$/.test(m[0]) ? label : null);
     last = m.index + m[0].length;
   }
   const t = trimSpan(text, last, text.length);
-  if (t.end > t.start) out.push(t);
+  if (t.end > t.start) out.push({ ...t, label, trailingLabel: null });
+  else if (label !== null && out.length > 0) out[out.length - 1]!.trailingLabel = label;
   return out;
 }
 

@@ -4,6 +4,7 @@
  * national significant number (NSN); a region is an ISO 3166-1 alpha-2 code.
  */
 import type { CountryCode, NumberType as LibNumberType } from 'libphonenumber-js/max';
+import type { Label, RepairCode, WarningCode } from './codes.ts';
 
 /** libphonenumber number types (`getType()`), e.g. `MOBILE`, `FIXED_LINE_OR_MOBILE`. */
 export type NumberType = NonNullable<LibNumberType>;
@@ -49,7 +50,46 @@ export interface GenerateRequest {
  * (`parsePhoneNumberWithError`); `TOO_SHORT`/`TOO_LONG`/`INVALID_LENGTH` also come from
  * `validatePhoneNumberLength`. null when the number parsed and its length is possible.
  */
-export type ErrorReason = 'TOO_SHORT' | 'TOO_LONG' | 'INVALID_COUNTRY' | 'NOT_A_NUMBER' | 'INVALID_LENGTH';
+export type ErrorReason =
+  | 'TOO_SHORT'
+  | 'TOO_LONG'
+  | 'INVALID_COUNTRY'
+  | 'NOT_A_NUMBER'
+  | 'INVALID_LENGTH'
+  /** A short code or emergency number of the default region (libphonenumber short-number metadata). */
+  | 'SHORT_NUMBER'
+  /** Spreadsheet exponent notation that no longer holds every digit (`4.93012E+10`). */
+  | 'SPREADSHEET_PRECISION_LOST'
+  /** Digits hidden by `X`, `*` or `•` (`+49 30 XXXX 567`). */
+  | 'MASKED'
+  /** A subscriber number without the area code its plan requires (see ValidateOptions.defaultAreaCode). */
+  | 'LOCAL_NUMBER';
+
+/**
+ * How far the validator goes to read messy input (core/repairs.ts; codes in core/codes.ts):
+ * `none` is libphonenumber's reading of the text as split, `safe` (default) applies repairs the
+ * field itself proves and warns about the rest, `all` also applies repairs that are likely but
+ * not proven (a lost leading zero, a fixed-rule renumbering).
+ */
+export type RepairMode = 'none' | 'safe' | 'all';
+
+export const REPAIR_MODES: readonly RepairMode[] = ['none', 'safe', 'all'] as const;
+
+/** Options of validateField (core/validate.ts). Every field is optional. */
+export interface ValidateOptions {
+  /** Default `safe`. */
+  repairs?: RepairMode;
+  /**
+   * Area code (national destination code, digits, no trunk prefix) for subscriber numbers
+   * written without one, e.g. `30` for Berlin. Without it such numbers are LOCAL_NUMBER.
+   */
+  defaultAreaCode?: string;
+  /**
+   * The field came from a numeric spreadsheet column, so a leading zero may have been lost:
+   * restore it as under `repairs: all` (repair `leading_zero_restored`).
+   */
+  numericSource?: boolean;
+}
 
 /** One number found in a raw field, validated and normalised. */
 export interface CheckResult {
@@ -69,8 +109,21 @@ export interface CheckResult {
   /** National format, e.g. `020 7946 0123`. */
   national: string | null;
   error: ErrorReason | null;
-  /** Human-readable explanation when the result is not valid, e.g. why letters were rejected. */
+  /**
+   * Human-readable explanation when the result is not valid (e.g. why letters were rejected),
+   * or of its warnings when it is.
+   */
   detail: string | null;
+  /** What the field said this number is (`Fax:`, `(mobile)`, `WhatsApp`), canonical; see core/labels.ts. */
+  label: Label | null;
+  /** Repair codes (core/codes.ts), in the order applied: what was changed to reach this reading. */
+  repairs: RepairCode[];
+  /** Warning codes (core/codes.ts): doubts a person should look at. */
+  warnings: WarningCode[];
+  /** SHORT_NUMBER only: whether the short number is an emergency number of the region. */
+  emergency: boolean | null;
+  /** Carrier selection code removed from the input (Brazil, Colombia…), digits. */
+  carrierCode: string | null;
 }
 
 /** One generated number. `seq` is its 0-based position in the batch (the permutation index). */

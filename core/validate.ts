@@ -14,13 +14,14 @@
  * shapes, parses score them), labels and extensions (core/labels.ts), words and vanity letters
  * (core/letters.ts), and the limits that keep one field's work linear.
  */
-import type { CheckResult, Region } from './types.ts';
+import type { CheckResult, Region, ValidateOptions } from './types.ts';
 import { countDigits, normalizeRegion, normalizeText, rawSlice, type NormalizedText } from './normalize.ts';
 import {
   bestPartition,
   explicitGroups,
   countParts,
   hardSegments,
+  type Segment,
   isShorthandText,
   MAX_GROUP_DIGITS,
   softAtoms,
@@ -29,7 +30,28 @@ import {
 } from './split.ts';
 import { checkShorthand, checkText, failed, parseCount, type Checked } from './check-text.ts';
 import { DIGIT, HAS_LETTER, textRow, vanityDetail } from './letters.ts';
-import { EXT_TAIL, LEADING_LABEL } from './labels.ts';
+import {
+  annotationLabel,
+  EXT_LIST_TAIL,
+  EXT_MARKER_ONLY,
+  EXT_ONLY,
+  EXT_TAIL,
+  extensionList,
+  LEADING_LABEL,
+} from './labels.ts';
+import {
+  expandExponent,
+  isMasked,
+  labelOf,
+  labelRows,
+  maskedRow,
+  precisionLostRow,
+  warned,
+  withExtensions,
+  withoutCarrierSlot,
+} from './field-repairs.ts';
+import type { Label } from './codes.ts';
+import { repair, type RepairCtx } from './repairs.ts';
 
 export { parseCount };
 
@@ -45,6 +67,8 @@ interface FieldCtx {
   room: number;
   /** Verdicts by normalised text: a repeated part is parsed once per field. */
   seen: Map<string, Checked>;
+  /** What the repairs may do (core/repairs.ts). */
+  rc: RepairCtx;
 }
 
 /**
@@ -99,13 +123,34 @@ function evalGroup(ctx: FieldCtx, span: Span, prev: Checked | null, boundary: Bo
 }
 
 /**
+ * Numbers in a letter-free span, repaired (core/repairs.ts) as the mode allows. The repairs
+ * run on the span as a whole first (`00 33 1 42 68 53 00` in CA is one number, not parts to
+ * split), then on each row of the split: never on the candidates the split search scores, so
+ * the search costs what it costs without repairs.
+ */
+function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
+  if (ctx.rc.mode === 'none') return plainNumbersIn(ctx, span);
+  const text = ctx.norm.text.slice(span.start, span.end);
+  const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
+  const fixed = whole.valid ? null : repair(whole, text, ctx.rc);
+  if (fixed !== null && fixed.valid) return [fixed];
+  const rows = plainNumbersIn(ctx, span);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (r.shorthand) continue;
+    rows[i] = fixed !== null && r.at === span.start && r.text === text ? fixed : repair(r, r.text, ctx.rc);
+  }
+  return rows;
+}
+
+/**
  * Numbers in a letter-free span: whole if valid, else the best split (split.ts). Returns at
  * most ctx.room + 1 rows when it has to read part by part (the caller caps the field).
  *
  * Once the field's search budget is spent (only pathological fields get there), a span is read
  * without the search: whole if valid or short enough to be one number, else part by part.
  */
-function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
+function plainNumbersIn(ctx: FieldCtx, span: Span): Checked[] {
   const text = ctx.norm.text.slice(span.start, span.end);
   const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
   if (whole.valid) return [whole];
@@ -154,20 +199,46 @@ function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
  * segment a vanity/garbled number (NOT_A_NUMBER, never a truncated number); letter-only word
  * runs become their own NOT_A_NUMBER rows and the digit runs between them are numbers, read
  * on their own (never as a shorthand of the number before the words).
+ *
+ * With repairs on (core/field-repairs.ts): the segment's label (the separator before it, a
+ * leading label, or an annotation such as `(mobile)` after its numbers) labels its rows instead
+ * of being dropped or reported as text; masked digits are one MASKED row; extension words and
+ * lists libphonenumber does not read (`Durchwahl 21`, `ext. 21/22`) become one row per
+ * extension; an extension marker with no digits is dropped with a warning.
  */
-function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
+function segmentResults(ctx: FieldCtx, seg: Segment): Checked[] {
+  const repairing = ctx.rc.mode !== 'none';
+  const out = segmentRows(ctx, seg, repairing);
+  if (repairing) labelRows(out, labelOf(seg.label) ?? labelOf(seg.trailingLabel));
+  return out;
+}
+
+function segmentRows(ctx: FieldCtx, seg: Span, repairing: boolean): Checked[] {
   const text = ctx.norm.text;
   let segText = text.slice(seg.start, seg.end);
-  if (!HAS_LETTER.test(segText)) return numbersIn(ctx, seg);
+  if (!HAS_LETTER.test(segText) && !(repairing && isMasked(segText))) return numbersIn(ctx, seg);
   const label = LEADING_LABEL.exec(segText);
+  let leadLabel: Label | null = null;
   if (label !== null && label[0].length < segText.length) {
+    if (repairing) leadLabel = labelOf(label[0]);
     seg = { start: seg.start + label[0].length, end: seg.end };
     segText = text.slice(seg.start, seg.end);
+  }
+  if (repairing) {
+    const rows = repairedSegment(ctx, seg, segText);
+    if (rows !== null) {
+      labelRows(rows, leadLabel);
+      return rows;
+    }
   }
   const ext = EXT_TAIL.exec(segText);
   const coreEnd = ext !== null && DIGIT.test(segText.slice(0, ext.index)) ? seg.start + ext.index : seg.end;
   const core = text.slice(seg.start, coreEnd);
-  if (!HAS_LETTER.test(core)) return numbersIn(ctx, seg);
+  if (!HAS_LETTER.test(core)) {
+    const rows = numbersIn(ctx, seg);
+    labelRows(rows, leadLabel);
+    return rows;
+  }
 
   // Tokens of the core, split at whitespace and `/`; a run of letter-bearing tokens (words, or
   // letters glued to digits) is text, a run of letter-free tokens is a number candidate.
@@ -189,9 +260,30 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
 
   const out: Checked[] = [];
   const room = ctx.room;
+  let pending = leadLabel; // a label before numbers names the numbers after it
+  let unlabelled = 0; // first row an annotation after numbers would name
   for (let i = 0; i < runs.length && out.length <= room; i++) {
     const r = runs[i]!;
     if (r.text) {
+      const words = text.slice(r.span.start, r.span.end);
+      if (repairing && !r.mixed) {
+        const annotation = annotationLabel(words);
+        if (annotation !== null) {
+          // `… 0321 (mobile)` names the numbers before it; `Handy 0171 …` the ones after it.
+          if (out.length > unlabelled) labelRows(out, annotation, unlabelled);
+          else pending = annotation;
+          unlabelled = out.length;
+          continue;
+        }
+        if (i === runs.length - 1 && out.length > 0 && EXT_MARKER_ONLY.test(words)) {
+          out[out.length - 1] = warned(
+            out[out.length - 1]!,
+            'extension_without_digits',
+            `extension marker "${words.trim()}" with no digits dropped`,
+          );
+          continue;
+        }
+      }
       const input = inputOf(ctx, r.span);
       out.push(
         placed(
@@ -201,6 +293,7 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
           r.span.start,
         ),
       );
+      unlabelled = out.length;
       continue;
     }
     ctx.room = room - out.length;
@@ -224,16 +317,41 @@ function segmentResults(ctx: FieldCtx, seg: Span): Checked[] {
         continue;
       }
     }
+    labelRows(nums, pending);
+    pending = null;
     out.push(...nums);
   }
   return out;
 }
 
+/**
+ * The rows of a segment one of the segment-wide repairs reads (masked digits, Brazil's `0xx`
+ * carrier slot, an extension word or list libphonenumber does not read), or null when none
+ * applies. `seg` starts after any leading label.
+ */
+function repairedSegment(ctx: FieldCtx, seg: Span, segText: string): Checked[] | null {
+  const input = inputOf(ctx, seg);
+  if (ctx.region === 'BR') {
+    const slot = withoutCarrierSlot(segText);
+    if (slot !== null && !HAS_LETTER.test(slot)) {
+      const c = repair(checkText(slot, input, ctx.region), slot, ctx.rc);
+      const result = { ...c.result, repairs: ['carrier_code_removed' as const, ...c.result.repairs] };
+      return [placed({ ...c, result }, seg.start)];
+    }
+  }
+  if (isMasked(segText)) return [placed(maskedRow(input, countDigits(segText)), seg.start)];
+  if (EXT_TAIL.test(segText)) return null; // libphonenumber reads it
+  const list = EXT_LIST_TAIL.exec(segText);
+  if (list === null || !DIGIT.test(segText.slice(0, list.index))) return null;
+  const core = { start: seg.start, end: seg.start + list.index };
+  return withExtensions(segmentRows(ctx, core, true), extensionList(list[1]!));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-// Characters that need the slow path: letters, hard separators (see split.ts), `#`.
-const NEEDS_SPLIT_CHECK = /[\p{L},;|\n\r\t\v\f\\&#]|\/\//u;
+// Characters that need the slow path: letters, hard separators (see split.ts), `#`, masks.
+const NEEDS_SPLIT_CHECK = /[\p{L},;|\n\r\t\v\f\\&#*•●∙]|\/\//u;
 const CLEAN_EDGES = /^[\d+(][\s\S]*[\d)]$/;
 
 /**
@@ -265,16 +383,52 @@ const CLEAN_EDGES = /^[\d+(][\s\S]*[\d)]$/;
  * (searchBudget); a pathological field that exhausts it has its remaining segments read
  * without the search (whole, or part by part).
  */
-export function validateField(raw: string, defaultRegion?: string | null): CheckResult[] {
-  const out = numbersInField(raw, defaultRegion);
+export function validateField(
+  raw: string,
+  defaultRegion?: string | null,
+  options: ValidateOptions = {},
+): CheckResult[] {
+  const out = numbersInField(raw, defaultRegion, options);
   // An input row is never silently dropped: an empty field (or one holding only labels and
   // separators) reports one NOT_A_NUMBER row, so every row of a validate job is accounted for.
-  return out.length
-    ? out
-    : [failed(typeof raw === 'string' ? raw : '', 'NOT_A_NUMBER', 'empty: no phone number in the field', 0).result];
+  if (out.length) return out;
+  const text = typeof raw === 'string' ? raw : '';
+  const onlyLabel = options.repairs !== 'none' && HAS_LETTER.test(text);
+  return [
+    failed(
+      text,
+      'NOT_A_NUMBER',
+      onlyLabel ? `no phone number, only a label ("${text.trim()}")` : 'empty: no phone number in the field',
+      0,
+    ).result,
+  ];
 }
 
-function numbersInField(raw: string, defaultRegion?: string | null): CheckResult[] {
+/**
+ * A segment that only continues the extensions of the number before it (`…0100 x21, x22`, or
+ * `…1234567, Durchwahl 21`): the previous row gets the extension, or is repeated with it when
+ * it has one. A bare digit group counts only when it is as long as the extension before it
+ * (`ext. 21, 22`). True when the segment was consumed.
+ */
+function moreExtensions(ctx: FieldCtx, seg: Segment, rows: Checked[]): boolean {
+  const prev = rows[rows.length - 1];
+  if (prev === undefined || prev.result.e164 === null) return false;
+  const segText = ctx.norm.text.slice(seg.start, seg.end);
+  const marked = EXT_ONLY.exec(segText);
+  const ext =
+    marked?.[1] ??
+    (prev.result.ext !== null && /^\d+$/.test(segText) && segText.length === prev.result.ext.length ? segText : null);
+  if (ext === null || ext === undefined) return false;
+  if (prev.result.ext === null) rows[rows.length - 1] = { ...prev, result: { ...prev.result, ext } };
+  else rows.push(placed({ ...prev, result: { ...prev.result, ext, input: inputOf(ctx, seg) } }, seg.start));
+  return true;
+}
+
+function numbersInField(
+  raw: string,
+  defaultRegion: string | null | undefined,
+  options: ValidateOptions,
+): CheckResult[] {
   if (typeof raw !== 'string') raw = raw === undefined || raw === null ? '' : String(raw);
   const region = normalizeRegion(defaultRegion);
   const norm = normalizeText(raw);
@@ -287,14 +441,30 @@ function numbersInField(raw: string, defaultRegion?: string | null): CheckResult
     maxWork: searchBudget(text.length),
     room: MAX_RESULTS_PER_FIELD,
     seen: new Map(),
+    rc: {
+      mode: options.repairs ?? 'safe',
+      region,
+      defaultAreaCode: options.defaultAreaCode ?? null,
+      numericSource: options.numericSource ?? false,
+    },
   };
+  if (ctx.rc.mode !== 'none') {
+    const exponent = expandExponent(text);
+    if (exponent !== null) {
+      if ('lost' in exponent) return [precisionLostRow(raw).result];
+      const c = repair(checkText(exponent.digits, raw, region), exponent.digits, ctx.rc);
+      return [{ ...c.result, repairs: ['spreadsheet_exponent', ...c.result.repairs] }];
+    }
+  }
   // Fast path: one clean number, no letters or hard separators.
   const rows =
     !NEEDS_SPLIT_CHECK.test(text) && CLEAN_EDGES.test(text) ? numbersIn(ctx, { start: 0, end: text.length }) : [];
   if (rows.length === 0) {
-    for (const seg of hardSegments(text)) {
+    const repairing = ctx.rc.mode !== 'none';
+    for (const seg of hardSegments(text, repairing)) {
       ctx.room = MAX_RESULTS_PER_FIELD - rows.length;
       if (ctx.room < 0) break;
+      if (repairing && moreExtensions(ctx, seg, rows)) continue;
       for (const r of segmentResults(ctx, seg)) rows.push(r);
     }
   }

@@ -25,7 +25,10 @@ test('an E.164 only for a number that can exist: short, long and impossible numb
   const [sos] = validateField('911', 'US');
   assert.equal(sos!.e164, null, '911 is not +1911');
   assert.equal(sos!.national, '911');
-  assert.equal(sos!.error, 'TOO_SHORT');
+  assert.equal(sos!.error, 'SHORT_NUMBER');
+  const [plain] = validateField('911', 'US', { repairs: 'none' });
+  assert.equal(plain!.e164, null, '911 is not +1911, repairs or not');
+  assert.equal(plain!.error, 'TOO_SHORT');
   for (const [raw, region] of [
     ['112', 'DE'],
     ['+44 20 7946 0321 0321 0321', null],

@@ -1,0 +1,119 @@
+/**
+ * Repairs that read the text around numbers rather than one number's digits (those are
+ * core/repairs.ts): labels become a row's `label`, extension words and lists become `ext`,
+ * masked digits and spreadsheet exponent notation get their own verdicts. Used by
+ * core/validate.ts when `repairs` is not `none`. Pure.
+ */
+import type { Checked } from './check-text.ts';
+import { failed } from './check-text.ts';
+import type { Label, WarningCode } from './codes.ts';
+import { annotationLabel, labelOfWord } from './labels.ts';
+
+/** A copy of `c` with `label` set, unless it has one. */
+function withLabel(c: Checked, label: Label): Checked {
+  return c.result.label !== null ? c : { ...c, result: { ...c.result, label } };
+}
+
+/** Rows [from, end) of `rows` labelled `label` (rows that already have a label keep it). */
+export function labelRows(rows: Checked[], label: Label | null, from = 0): void {
+  if (label === null) return;
+  for (let i = from; i < rows.length; i++) rows[i] = withLabel(rows[i]!, label);
+}
+
+/** The canonical label of a separator or annotation as written (`Fax:`, `(mobile)`), or null. */
+export function labelOf(text: string | null): Label | null {
+  if (text === null) return null;
+  return labelOfWord(text.trim()) ?? annotationLabel(text);
+}
+
+/** A copy of `c` with one more warning (and its explanation appended to `detail`). */
+export function warned(c: Checked, code: WarningCode, detail: string): Checked {
+  const result = { ...c.result, warnings: [...c.result.warnings, code] };
+  result.detail = result.detail === null ? detail : `${result.detail}; ${detail}`;
+  return { ...c, result };
+}
+
+/**
+ * The rows of a number followed by a list of extensions: the last row of `rows` once per
+ * extension, same E.164 (`ext. 21/22` → …0100 ext 21, …0100 ext 22). Rows before it are kept.
+ */
+export function withExtensions(rows: Checked[], exts: readonly string[]): Checked[] {
+  const last = rows[rows.length - 1];
+  if (last === undefined || exts.length === 0) return rows;
+  const out = rows.slice(0, -1);
+  for (const ext of exts) out.push({ ...last, result: { ...last.result, ext } });
+  return out;
+}
+
+/**
+ * Masked digits: two or more `X` outside a word, or `*`/`•`/`●` beside a digit or each other
+ * (`+49 30 XXXX 567`, `555-01**`, `•••• 1234`). Letters are never read as digits.
+ */
+const MASKED = /(?<!\p{L})(?:[Xx]{2,}|[*•●∙]{2,})(?!\p{L})|\d[*•●∙]|[*•●∙]\d/u;
+
+/** True when `text` (one segment, normalised) hides digits behind mask characters. */
+export function isMasked(text: string): boolean {
+  return MASKED.test(text);
+}
+
+/** The MASKED row of a segment. */
+export function maskedRow(input: string, digits: number): Checked {
+  return failed(
+    input,
+    'MASKED',
+    'digits are masked (X, * or •): the number cannot be read; mask characters are never turned into digits',
+    digits,
+  );
+}
+
+/**
+ * Brazil's written carrier-code slot: `0xx11 98765-4321` or `(0XX11)`, where `xx` stands for
+ * the carrier selection code the caller dials (ANATEL's national dialling format).
+ */
+const BR_CARRIER_SLOT = /^(\(?\s*0)\s*[xX]{2}\s*(?=\(?\s*\d)/;
+
+/** `text` with Brazil's `0xx` carrier slot reduced to the trunk `0`, or null when it has none. */
+export function withoutCarrierSlot(text: string): string | null {
+  const m = BR_CARRIER_SLOT.exec(text);
+  return m === null ? null : m[1] + text.slice(m[0].length);
+}
+
+/**
+ * Spreadsheet exponent notation of an integer: `4.930123456E+10`, `4,93012E+10`. Group 1: the
+ * first digit, 2: the decimals, 3: the exponent.
+ */
+const EXPONENT = /^\s*\+?(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})\s*$/;
+
+/**
+ * Significant digits a spreadsheet shows in exponent notation by default (Excel and LibreOffice
+ * "General": `4.93012E+10`). A mantissa with more was written at full precision, so the
+ * missing low digits are zeros; one with this many or fewer may have been rounded.
+ */
+const DISPLAY_DIGITS = 6;
+
+/**
+ * Reads spreadsheet exponent notation, from the text and never through a float:
+ * `{digits}` when the mantissa holds every significant digit, `{lost: true}` when digits were
+ * rounded away, null when `text` is not exponent notation of an integer.
+ */
+export function expandExponent(text: string): { digits: string } | { lost: true } | null {
+  const m = EXPONENT.exec(text);
+  if (m === null) return null;
+  const mantissa = m[1]! + (m[2] ?? '');
+  const total = Number(m[3]) + 1;
+  if (mantissa.length > total) return null; // not an integer: 4.93E+1 is 49.3
+  if (mantissa.length === total || mantissa.length > DISPLAY_DIGITS) {
+    return { digits: mantissa + '0'.repeat(total - mantissa.length) };
+  }
+  return { lost: true };
+}
+
+/** The SPREADSHEET_PRECISION_LOST row of a field. */
+export function precisionLostRow(input: string): Checked {
+  return failed(
+    input,
+    'SPREADSHEET_PRECISION_LOST',
+    'spreadsheet exponent notation that lost digits (the mantissa is rounded): the number cannot be recovered; export the column as text',
+    0,
+  );
+}
