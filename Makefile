@@ -7,7 +7,7 @@ NODE ?= node
 TSX := $(NODE) --import tsx
 export PHONEBATCH_CACHE ?= $(HOME)/.cache/phonebatch
 
-.PHONY: crd help deps tools tools-all demo check lint lint-es lint-format format typecheck test test-unit test-integration test-cases test-differential bench clean
+.PHONY: docs crd help deps tools tools-all demo check lint lint-es lint-format format typecheck test test-unit test-integration test-cases test-differential bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -74,6 +74,9 @@ bench: deps tools ## throughput benchmarks, each beside a baseline measured in t
 # Regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the TypeBox batch spec.
 crd: deps ## regenerate the PhoneBatch CRD (crds/ and the chart's copy) from the batch spec
 	$(TSX) operator/crd-gen.ts --write
+
+docs: deps ## rewrite the README's repair/warning/error/label tables from core/codes.ts
+	$(TSX) scripts/codes-doc.ts --write
 
 clean: ## remove node_modules and .tmp
 	rm -rf node_modules .tmp

@@ -3,7 +3,8 @@
  * is batches/spec.ts's BatchSpecSchema: the API, CLI and CRD share one definition.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { BatchSpecSchema, NumberTypeSchema, RegionSchema } from '../batches/spec.ts';
+import { BatchSpecSchema, NumberTypeSchema, RegionSchema, stringEnum, ValidateOptionFields } from '../batches/spec.ts';
+import { LABELS, REPAIR_CODES, WARNING_CODES, type RepairCode, type WarningCode } from '../core/codes.ts';
 import { BATCH_CURSOR_PATTERN, NUMBER_CURSOR_PATTERN } from './cursor.ts';
 import { ERROR_STATUS, ErrorBodySchema } from './errors.ts';
 import { BATCH_STATUSES } from '../batches/state.ts';
@@ -47,6 +48,8 @@ export type ListBatchesQuery = Static<typeof ListBatchesQuery>;
 
 export const CreateBatchQuery = Type.Object({
   defaultRegion: Type.Optional(RegionSchema),
+  // Upload only, as the validate spec's: repairs, defaultAreaCode, numericSource.
+  ...ValidateOptionFields,
   column: Type.Optional(
     Type.String({ minLength: 1, maxLength: 256, description: 'Upload only: CSV column with the raw phone field.' }),
   ),
@@ -83,6 +86,7 @@ export const ValidateBody = Type.Object(
       description: 'Raw fields (each may hold several numbers).',
     }),
     defaultRegion: Type.Optional(RegionSchema),
+    ...ValidateOptionFields,
   },
   { additionalProperties: false },
 );
@@ -133,6 +137,13 @@ export const ProgressView = Type.Object({
 });
 
 const NullableBool = Type.Union([Type.Boolean(), Type.Null()]);
+const RepairCodeSchema = stringEnum(Object.keys(REPAIR_CODES) as RepairCode[], {
+  description: 'A repair code (what was changed in the input to reach this reading).',
+});
+const WarningCodeSchema = stringEnum(Object.keys(WARNING_CODES) as WarningCode[], {
+  description: 'A warning code (a doubt a person should look at).',
+});
+const LabelSchema = stringEnum(LABELS, { description: 'What the field said the number is (`Fax:`, `(mobile)`…).' });
 /** The per-number result fields shared by stored numbers and `phonebatch check` lines. */
 const resultFields = {
   e164: Nullable(Type.String()),
@@ -142,6 +153,13 @@ const resultFields = {
   national: Nullable(Type.String()),
   error: Nullable(Type.String()),
   detail: Nullable(Type.String()),
+  label: Type.Union([LabelSchema, Type.Null()]),
+  repairs: Type.Array(RepairCodeSchema, { description: 'Repairs applied, in order; empty for none.' }),
+  warnings: Type.Array(WarningCodeSchema, { description: 'Warnings; empty for none.' }),
+  emergency: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'SHORT_NUMBER only: whether it is an emergency number of the region.',
+  }),
+  carrierCode: Nullable(Type.String({ description: 'Carrier selection code removed from the input.' })),
 };
 const NumberView = Type.Object({
   seq: Type.Integer(),

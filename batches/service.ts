@@ -26,6 +26,7 @@ import {
 import { loadInputs } from '../db/inputs.ts';
 import { storedCounts } from '../db/chunks.ts';
 import {
+  EXPORT_COLUMNS,
   exportNumbers,
   listNumbers,
   summarizeNumbers,
@@ -45,7 +46,7 @@ import {
 import { workflowIdFor, type BatchJob, type BatchProgress, type PhoneBatchWorkflowInput } from '../workflows/shared.ts';
 import type { Config } from '../lib/config.ts';
 import { PROJECT_PATTERN, Projects } from './projects.ts';
-import { assertBatchSpec, type BatchSpec, type InputRow } from './spec.ts';
+import { assertBatchSpec, validateOptionsOf, type BatchSpec, type InputRow } from './spec.ts';
 import {
   BatchNotFoundError,
   BatchNotRunningError,
@@ -66,6 +67,8 @@ import {
 } from './state.ts';
 
 export type { BatchCursor };
+/** Columns of an export, in order (db/numbers.ts), for the entry points that document it. */
+export { EXPORT_COLUMNS };
 
 /** Workflow tuning (chunks per slice, slices in flight, slices per run); defaults suit production. */
 export type Tuning = Pick<PhoneBatchWorkflowInput, 'chunksPerSlice' | 'parallelism' | 'maxSlicesPerRun'>;
@@ -206,10 +209,11 @@ export class BatchService {
   private async storeInputs(db: Db, batchId: string, spec: BatchSpec, rows: SubmitRequest['rows']): Promise<BatchJob> {
     if (spec.generate) return { generate: spec.generate };
     const v = spec.validate!;
-    const region = v.defaultRegion ? { defaultRegion: v.defaultRegion } : {};
-    if (v.source && 'batchRef' in v.source) return { validate: { ...region, fromBatch: v.source.batchRef } };
+    // What every row is read with: the default region and the validator options.
+    const reading = { ...(v.defaultRegion ? { defaultRegion: v.defaultRegion } : {}), ...validateOptionsOf(v) };
+    if (v.source && 'batchRef' in v.source) return { validate: { ...reading, fromBatch: v.source.batchRef } };
     const inline = v.source?.inline.map((raw) => ({ raw }));
-    return { validate: { ...region, rows: await loadInputs(db, batchId, rows ?? inline ?? []) } };
+    return { validate: { ...reading, rows: await loadInputs(db, batchId, rows ?? inline ?? []) } };
   }
 
   /**

@@ -3,9 +3,15 @@
  * into before a workflow starts. TypeBox gives the JSON Schema (used by fastify and the CRD)
  * and the static type from one definition.
  */
-import { FormatRegistry, Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { FormatRegistry, Kind, Type, TypeRegistry, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { NUMBER_TYPES, type GenerateRequest } from '../core/types.ts';
+import {
+  NUMBER_TYPES,
+  REPAIR_MODES,
+  type GenerateRequest,
+  type RepairMode,
+  type ValidateOptions,
+} from '../core/types.ts';
 import { createGenerator, GenerateSpecError } from '../core/generate.ts';
 import { allRegions } from '../core/metadata.ts';
 import { SpecError, type SpecIssue } from './errors.ts';
@@ -31,14 +37,19 @@ TypeRegistry.Set<{ enum: string[] }>('StringEnum', (schema, value) => {
   return typeof value === 'string' && schema.enum.includes(value);
 });
 
+/** A string enum schema of exactly `values` (checked by the StringEnum kind above). */
+export function stringEnum<T extends string>(
+  values: readonly T[],
+  opts: { description?: string; errorMessage?: string; default?: T } = {},
+) {
+  return Type.Unsafe<T>({ [Kind]: 'StringEnum', type: 'string', enum: [...values], ...opts });
+}
+
 /**
  * A region as an enum of exactly the regions the metadata knows, so the OpenAPI document, the
  * CRD (operator/crd-gen.ts) and every generated client refuse `AA` as the server does.
  */
-export const RegionSchema = Type.Unsafe<string>({
-  [Kind]: 'StringEnum',
-  type: 'string',
-  enum: [...REGIONS],
+export const RegionSchema = stringEnum(REGIONS, {
   description: 'Region, ISO 3166-1 alpha-2 (e.g. US, GB); must be one libphonenumber has metadata for.',
   errorMessage: 'must be a region libphonenumber has metadata for (ISO 3166-1 alpha-2, upper case, e.g. US or GB)',
 });
@@ -99,9 +110,59 @@ export const ValidateSourceSchema = Type.Union([
   Type.Object({ batchRef: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
 ]);
 
+/** How far the validator goes to read messy input: core/types.ts RepairMode, one line per value. */
+export const RepairModeSchema = stringEnum<RepairMode>(REPAIR_MODES, {
+  default: 'safe',
+  description: [
+    "How far the validator goes to read messy input (what it changed is in each number's `repairs`):",
+    "none: libphonenumber's reading of each number as written, no repairs.",
+    'safe (default): only repairs the field itself proves (a missing "+", another region\'s IDD prefix, …); doubts become `warnings`.',
+    'all: also repairs that are likely but not proven (a lost leading zero, a fixed-rule renumbering).',
+  ].join('\n'),
+  errorMessage: `must be one of ${REPAIR_MODES.join(', ')}`,
+});
+
+export const DefaultAreaCodeSchema = Type.String({
+  pattern: '^[0-9]{1,6}$',
+  description:
+    'The area code, without trunk prefix, put before subscriber numbers written without one; e.g. "30" for Berlin.',
+  errorMessage: 'must be 1–6 ASCII digits: the area code without trunk prefix, e.g. "30" for Berlin',
+});
+
+export const NumericSourceSchema = Type.Boolean({
+  description:
+    'The numbers come from a numeric spreadsheet column, so a lost leading zero may be restored (repair `leading_zero_restored`).',
+  errorMessage: 'must be true or false',
+});
+
+/**
+ * The validator's options (core/types.ts ValidateOptions) as they appear in a validate spec, in
+ * the body of POST /api/v1/validate and in the upload query string: one definition for all three.
+ */
+export const ValidateOptionFields = {
+  repairs: Type.Optional(RepairModeSchema),
+  defaultAreaCode: Type.Optional(DefaultAreaCodeSchema),
+  numericSource: Type.Optional(NumericSourceSchema),
+};
+/** The validator options of a spec: core/types.ts ValidateOptions as the schema states them. */
+export type SpecValidateOptions = Static<TObject<typeof ValidateOptionFields>>;
+
+/**
+ * The validator options set in `o` (a validate spec, a job, a request body or query), and no
+ * other field: what validateField is given. Unset options are left out (the core's defaults).
+ */
+export function validateOptionsOf(o: ValidateOptions): SpecValidateOptions {
+  const out: SpecValidateOptions = {};
+  if (o.repairs !== undefined) out.repairs = o.repairs;
+  if (o.defaultAreaCode !== undefined) out.defaultAreaCode = o.defaultAreaCode;
+  if (o.numericSource !== undefined) out.numericSource = o.numericSource;
+  return out;
+}
+
 export const ValidateSpecSchema = Type.Object(
   {
     defaultRegion: Type.Optional(RegionSchema),
+    ...ValidateOptionFields,
     source: Type.Optional(
       Type.Union(ValidateSourceSchema.anyOf, {
         description: 'Required, unless the numbers are uploaded as a file (the spec then has no source).',
@@ -129,6 +190,11 @@ export type GenerateSpec = Static<typeof GenerateSpecSchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const generateShapeMatchesCore: Same<GenerateSpec, GenerateRequest> = true;
 void generateShapeMatchesCore;
+// The validate options are the core's ValidateOptions, field for field.
+const validateOptionsMatchCore: Same<keyof SpecValidateOptions, keyof ValidateOptions> = true;
+const validateOptionsFitCore: ValidateOptions = {} as SpecValidateOptions;
+void validateOptionsMatchCore;
+void validateOptionsFitCore;
 export type BatchSpec = Static<typeof BatchSpecSchema>;
 
 /** One raw input row of a validate batch: what an upload (CSV, NDJSON, ConfigMap) turns into. */

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { to as copyTo } from 'pg-copy-streams';
 import { startStack, ROOT } from '../test/support/stack.ts';
 import { createToken } from '../db/tokens.ts';
-import { EXPORT_COLUMNS } from '../db/numbers.ts';
+import { exportSelectList } from '../db/numbers.ts';
 import { http, openWs, type WsClient } from '../test/support/clients.ts';
 
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 1000);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       t = performance.now();
       const client = await stack.pool.connect();
       try {
-        const sql = `COPY (SELECT ${EXPORT_COLUMNS.join(', ')} FROM numbers WHERE batch_id = '${id}' ORDER BY seq, part) TO STDOUT WITH (FORMAT csv, HEADER true)`;
+        const sql = `COPY (SELECT ${exportSelectList('csv')} FROM numbers WHERE batch_id = '${id}' ORDER BY seq, part) TO STDOUT WITH (FORMAT csv, HEADER true)`;
         await pipeline(client.query(copyTo(sql)), new Writable({ write: (_c, _e, cb) => cb() }));
       } finally {
         client.release();

@@ -104,7 +104,7 @@ async function rawCopyBaseline(
         for (let s = c * chunk; s < Math.min(rows, (c + 1) * chunk); s += 5000) {
           let b = '';
           for (let i = s; i < Math.min(rows, s + 5000); i++)
-            b += `${batchId}\t${i}\t0\t+1212${String(2000000 + i).slice(-7)}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+            b += `${batchId}\t${i}\t0\t+1212${String(2000000 + i).slice(-7)}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t{}\t\\N\t\\N\n`;
           blocks.push(b);
         }
         await pipeline(

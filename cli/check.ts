@@ -1,14 +1,17 @@
 /**
- * `phonebatch check`: validates raw fields with no server. Fields come from the arguments, or
+ * `phonebatch check`: validates raw fields with no server, with the validator options of the
+ * flags (--repairs, --default-area-code, --numeric-source). Fields come from the arguments, or
  * from stdin one per line. Prints one JSON object per number found: the core's CheckResult
  * plus `line` (1-based field number) and `index` (position of the number within the field).
  */
 import { createInterface } from 'node:readline';
 import { validateField } from '../core/validate.ts';
+import type { ValidateOptions } from '../core/types.ts';
 
 export async function runCheck(
   numbers: string[],
   defaultRegion: string | undefined,
+  options: ValidateOptions = {},
   out: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
   let line = 0;
@@ -16,7 +19,7 @@ export async function runCheck(
   let count = 0;
   const emit = (raw: string) => {
     line++;
-    const results = validateField(raw, defaultRegion ?? null);
+    const results = validateField(raw, defaultRegion ?? null, options);
     for (let index = 0; index < results.length; index++) {
       buf += JSON.stringify({ line, index, ...results[index] }) + '\n';
       count++;

@@ -100,6 +100,12 @@ async function printSummary(service: BatchService, project: string, runs: Run[])
     out(`  by type: ${list(s.byType)}`);
     out(`  by region (${s.regions} regions): ${list(s.byRegion)}`);
     if (s.errors.length) out(`  errors: ${list(s.errors)}`);
+    if (b.operation === 'validate') {
+      // What the validator changed or doubts (codes: README "Messy input").
+      out(`  repairs: ${list(s.repairs) || 'none'}`);
+      out(`  warnings: ${list(s.warnings) || 'none'}`);
+      out(`  labels: ${list(s.labels) || 'none'}`);
+    }
     out(`  sample: ${s.sample.join(', ')}`);
     if (s.declared) {
       const d = s.declared;

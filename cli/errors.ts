@@ -27,6 +27,9 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'generate.prefix': '--prefix',
   'generate.seed': '--seed',
   'validate.defaultRegion': '--default-region',
+  'validate.repairs': '--repairs',
+  'validate.defaultAreaCode': '--default-area-code',
+  'validate.numericSource': '--numeric-source',
 };
 
 function describeSpecError(err: SpecError): string {

@@ -6,9 +6,15 @@
  * PHONEBATCH_TASK_QUEUE, PHONEBATCH_PROJECT (the project of batch commands, default `default`).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { NUMBER_TYPES } from '../core/types.ts';
+import { NUMBER_TYPES, REPAIR_MODES, type RepairMode } from '../core/types.ts';
 import { normalizeRegion } from '../core/normalize.ts';
-import type { GenerateSpec, InputRow } from '../batches/spec.ts';
+import {
+  DefaultAreaCodeSchema,
+  schemaIssues,
+  validateOptionsOf,
+  type GenerateSpec,
+  type InputRow,
+} from '../batches/spec.ts';
 import type { OpenedService } from '../batches/service.ts';
 import { loadConfig } from '../lib/config.ts';
 import { BatchEndedError, fail } from './errors.ts';
@@ -43,6 +49,26 @@ const region = (flag: string) => (v: string) => {
   return r;
 };
 
+/** An area code as the spec takes it (batches/spec.ts DefaultAreaCodeSchema), refused here with the spec's reason. */
+const areaCode = (flag: string) => (v: string) => {
+  const issue = schemaIssues(DefaultAreaCodeSchema, v)[0];
+  if (issue) throw new InvalidArgumentError(`${flag} ${issue.reason}`);
+  return v;
+};
+
+/** The validator options of `check` and `validate`: the spec's validate.repairs, defaultAreaCode, numericSource. */
+const validateOptions = () => [
+  new Option('--repairs <mode>', 'how far to go to read messy input: none, safe (default) or all').choices([
+    ...REPAIR_MODES,
+  ]),
+  new Option(
+    '--default-area-code <digits>',
+    'area code, without trunk prefix, for subscriber numbers written without one (e.g. 30 for Berlin)',
+  ).argParser(areaCode('--default-area-code')),
+  new Option('--numeric-source', 'the numbers come from a numeric spreadsheet column (a leading zero may be lost)'),
+];
+type ValidateFlags = { repairs?: RepairMode; defaultAreaCode?: string; numericSource?: boolean };
+
 /** Batch ids are UUIDs, case-insensitive (lower-cased as the API does), checked before any server is contacted. */
 const batchId = (v: string) => {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v))
@@ -50,14 +76,15 @@ const batchId = (v: string) => {
   return v.toLowerCase();
 };
 
-program
+const check = program
   .command('check')
   .description('Validate raw fields without a server; prints one JSON object per number found.')
   .argument('[numbers...]', 'raw fields; read from stdin, one per line, when none are given')
-  .option('--default-region <XX>', 'region for national-format input (ISO 3166-1 alpha-2)', region('--default-region'))
-  .action(async (numbers: string[], opts: { defaultRegion?: string }) => {
-    await runCheck(numbers, opts.defaultRegion);
-  });
+  .option('--default-region <XX>', 'region for national-format input (ISO 3166-1 alpha-2)', region('--default-region'));
+for (const opt of validateOptions()) check.addOption(opt);
+check.action(async (numbers: string[], opts: { defaultRegion?: string } & ValidateFlags) => {
+  await runCheck(numbers, opts.defaultRegion, validateOptionsOf(opts));
+});
 
 program
   .command('generate')
@@ -87,19 +114,23 @@ program
     await submitAndWatch(o.project, { spec: { generate } }, `generate ${o.region}`, o.wait);
   });
 
-program
+const validate = program
   .command('validate')
   .description('Validate and normalise the numbers in a CSV file (with a header row) and show progress.')
   .argument('<file>', 'CSV file, or - for stdin')
   .option('--default-region <XX>', 'region for national-format input', region('--default-region'))
   .option('--column <name>', 'column holding the raw phone field')
-  .option('--region-column <name>', "column holding each row's default region (overrides --default-region)")
+  .option('--region-column <name>', "column holding each row's default region (overrides --default-region)");
+for (const opt of validateOptions()) validate.addOption(opt);
+validate
   .option('--no-wait', 'print the batch id and return without waiting')
   .addOption(projectOption())
   .action(async (file: string, o) => {
     const { csvRows } = await import('./sources.ts');
     // Rows are streamed into PostgreSQL before the workflow starts.
-    const spec = { validate: o.defaultRegion ? { defaultRegion: o.defaultRegion } : {} };
+    const spec = {
+      validate: { ...(o.defaultRegion ? { defaultRegion: o.defaultRegion } : {}), ...validateOptionsOf(o) },
+    };
     const rows = csvRows(file, { column: o.column, regionColumn: o.regionColumn });
     await submitAndWatch(o.project, { spec, rows }, `validate ${file}`, o.wait);
   });

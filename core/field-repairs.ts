@@ -7,7 +7,9 @@
 import type { Checked } from './check-text.ts';
 import { failed } from './check-text.ts';
 import type { Label, WarningCode } from './codes.ts';
+import type { PhoneNumber } from 'libphonenumber-js/max';
 import { annotationLabel, labelOfWord } from './labels.ts';
+import { formatNationalOf } from './plan-mirror.ts';
 
 /** A copy of `c` with `label` set, unless it has one. */
 function withLabel(c: Checked, label: Label): Checked {
@@ -36,13 +38,28 @@ export function warned(c: Checked, code: WarningCode, detail: string): Checked {
 /**
  * The rows of a number followed by a list of extensions: the last row of `rows` once per
  * extension, same E.164 (`ext. 21/22` → …0100 ext 21, …0100 ext 22). Rows before it are kept.
+ * `input` is the segment as written, extensions included: each extension row's `input` when the
+ * segment held that one number.
  */
-export function withExtensions(rows: Checked[], exts: readonly string[]): Checked[] {
+export function withExtensions(rows: Checked[], exts: readonly string[], input: string): Checked[] {
   const last = rows[rows.length - 1];
   if (last === undefined || exts.length === 0) return rows;
   const out = rows.slice(0, -1);
-  for (const ext of exts) out.push({ ...last, result: { ...last.result, ext } });
+  for (const ext of exts) out.push(withExt(last, ext, rows.length === 1 ? input : last.result.input));
   return out;
+}
+
+/**
+ * A copy of `c` with extension `ext`, its national format re-derived (libphonenumber's
+ * formatNational writes the extension: `(212) 555-0100 ext. 22`). `input` defaults to c's.
+ */
+export function withExt(c: Checked, ext: string, input = c.result.input): Checked {
+  let pn = c.pn;
+  if (pn !== null) {
+    pn = Object.assign(Object.create(Object.getPrototypeOf(pn) as object) as PhoneNumber, pn, { ext });
+  }
+  const national = pn !== null ? formatNationalOf(pn) : c.result.national;
+  return { ...c, pn, result: { ...c.result, ext, input, national } };
 }
 
 /**

@@ -81,7 +81,7 @@ export function normalizeText(raw: string): NormalizedText {
     const cp = raw.codePointAt(i)!;
     const len = cp > 0xffff ? 2 : 1;
     const unit = raw.slice(i, i + len);
-    const folded = INVISIBLE.test(unit) ? '' : unit.normalize('NFKC');
+    const folded = cp < 0x80 ? unit : INVISIBLE.test(unit) ? '' : unit.normalize('NFKC');
     for (const ch of folded) {
       const out = mapFolded(ch);
       for (let k = 0; k < out.length; k++) {

@@ -149,6 +149,7 @@ export function repair(c: Checked, text: string, rc: RepairCtx): Checked {
   }
   const region = rc.region;
   const plus = PLUS_WRITTEN.test(text);
+  if (plus && c.valid) return c; // written international and valid: nothing to doubt
   const digits = DIGITS_ONLY.test(text) ? text.replace(/\D/g, '') : null;
   if (!plus && digits !== null) {
     // `(0)` after leading digits proves they are a calling code, even when the digits also

@@ -40,6 +40,10 @@ export interface ShortNumber {
   emergency: boolean;
 }
 
+/** Verdicts by region + digits (short tokens repeat across a batch: `24`, `200`, `112`). */
+const verdicts = new Map<string, ShortNumber | null>();
+const MAX_CACHED = 10_000;
+
 /**
  * `digits` (ASCII digits only, as dialled: `116000`) read as a short number of `region`, per
  * ShortNumberInfo.isValidShortNumberForRegion; `emergency` is isEmergencyNumber (an exact match,
@@ -48,11 +52,19 @@ export interface ShortNumber {
  */
 export function shortNumberOf(digits: string, region: Region): ShortNumber | null {
   if (digits.length < 2 || digits.length > MAX_SHORT_NUMBER_DIGITS || !/^\d+$/.test(digits)) return null;
+  const key = region + digits;
+  const hit = verdicts.get(key);
+  if (hit !== undefined) return hit;
   const { short, util } = load();
+  let verdict: ShortNumber | null = null;
   try {
-    if (!short.isValidShortNumberForRegion(util.parse(digits, region), region)) return null;
-    return { emergency: short.isEmergencyNumber(digits, region) };
+    if (short.isValidShortNumberForRegion(util.parse(digits, region), region)) {
+      verdict = { emergency: short.isEmergencyNumber(digits, region) };
+    }
   } catch {
-    return null;
+    verdict = null;
   }
+  if (verdicts.size >= MAX_CACHED) verdicts.clear(); // bounded: a batch repeats few short tokens
+  verdicts.set(key, verdict);
+  return verdict;
 }

@@ -4,7 +4,7 @@
  * national significant number (NSN); a region is an ISO 3166-1 alpha-2 code.
  */
 import type { CountryCode, NumberType as LibNumberType } from 'libphonenumber-js/max';
-import type { Label, RepairCode, WarningCode } from './codes.ts';
+import type { ErrorCode, Label, RepairCode, WarningCode } from './codes.ts';
 
 /** libphonenumber number types (`getType()`), e.g. `MOBILE`, `FIXED_LINE_OR_MOBILE`. */
 export type NumberType = NonNullable<LibNumberType>;
@@ -46,24 +46,11 @@ export interface GenerateRequest {
 }
 
 /**
- * Why a number is not valid. The first four are libphonenumber's parse errors
- * (`parsePhoneNumberWithError`); `TOO_SHORT`/`TOO_LONG`/`INVALID_LENGTH` also come from
- * `validatePhoneNumberLength`. null when the number parsed and its length is possible.
+ * Why a number is not valid: libphonenumber's parse errors (`parsePhoneNumberWithError`) and
+ * length verdicts (`validatePhoneNumberLength`), then the validator's own (core/codes.ts
+ * ERROR_CODES). null when the number parsed and its length is possible.
  */
-export type ErrorReason =
-  | 'TOO_SHORT'
-  | 'TOO_LONG'
-  | 'INVALID_COUNTRY'
-  | 'NOT_A_NUMBER'
-  | 'INVALID_LENGTH'
-  /** A short code or emergency number of the default region (libphonenumber short-number metadata). */
-  | 'SHORT_NUMBER'
-  /** Spreadsheet exponent notation that no longer holds every digit (`4.93012E+10`). */
-  | 'SPREADSHEET_PRECISION_LOST'
-  /** Digits hidden by `X`, `*` or `•` (`+49 30 XXXX 567`). */
-  | 'MASKED'
-  /** A subscriber number without the area code its plan requires (see ValidateOptions.defaultAreaCode). */
-  | 'LOCAL_NUMBER';
+export type ErrorReason = ErrorCode;
 
 /**
  * How far the validator goes to read messy input (core/repairs.ts; codes in core/codes.ts):

@@ -47,6 +47,7 @@ import {
   maskedRow,
   precisionLostRow,
   warned,
+  withExt,
   withExtensions,
   withoutCarrierSlot,
 } from './field-repairs.ts';
@@ -344,7 +345,7 @@ function repairedSegment(ctx: FieldCtx, seg: Span, segText: string): Checked[] |
   const list = EXT_LIST_TAIL.exec(segText);
   if (list === null || !DIGIT.test(segText.slice(0, list.index))) return null;
   const core = { start: seg.start, end: seg.start + list.index };
-  return withExtensions(segmentRows(ctx, core, true), extensionList(list[1]!));
+  return withExtensions(segmentRows(ctx, core, true), extensionList(list[1]!), input);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,8 +420,8 @@ function moreExtensions(ctx: FieldCtx, seg: Segment, rows: Checked[]): boolean {
     marked?.[1] ??
     (prev.result.ext !== null && /^\d+$/.test(segText) && segText.length === prev.result.ext.length ? segText : null);
   if (ext === null || ext === undefined) return false;
-  if (prev.result.ext === null) rows[rows.length - 1] = { ...prev, result: { ...prev.result, ext } };
-  else rows.push(placed({ ...prev, result: { ...prev.result, ext, input: inputOf(ctx, seg) } }, seg.start));
+  if (prev.result.ext === null) rows[rows.length - 1] = withExt(prev, ext);
+  else rows.push(placed(withExt(prev, ext, inputOf(ctx, seg)), seg.start));
   return true;
 }
 

@@ -25,9 +25,14 @@ export const NUMBER_COLUMNS = [
   'error',
   'detail',
   'raw',
+  'label',
+  'repairs',
+  'warnings',
+  'emergency',
+  'carrier_code',
 ] as const;
 
-/** The narrower row of a generated number (the other columns are null or default). */
+/** The narrower row of a generated number (the other columns are null or default; label, repairs… stay NULL). */
 export const GENERATED_COLUMNS = ['batch_id', 'seq', 'e164', 'region', 'number_type', 'valid', 'possible'] as const;
 
 const copySql = (columns: readonly string[]) => `COPY numbers (${columns.join(', ')}) FROM STDIN`;
@@ -167,3 +172,21 @@ export function copyText(v: string | null | undefined): string {
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A code (repair, warning: core/codes.ts) as stored in a text[]: a plain identifier, no quoting needed. */
+const PLAIN_CODE = /^[a-z_]+$/;
+
+/**
+ * A list of codes as a PostgreSQL array literal in COPY text format: `{}` or `{plus_added,idd_assumed}`.
+ * Throws on an element that is not a plain code, which would need quoting in the literal.
+ */
+export function copyCodes(codes: readonly string[]): string {
+  if (codes.length === 0) return '{}';
+  for (const c of codes) if (!PLAIN_CODE.test(c)) throw new Error(`not a plain code for a text[] literal: "${c}"`);
+  return `{${codes.join(',')}}`;
+}
+
+/** A nullable boolean in COPY text format. */
+export function copyBool(v: boolean | null | undefined): string {
+  return v === null || v === undefined ? '\\N' : v ? 't' : 'f';
+}

@@ -22,6 +22,16 @@ export interface NumberRow {
   national: string | null;
   error: string | null;
   detail: string | null;
+  /** What the field said the number is (core/codes.ts LABELS); null for none, and for generated numbers. */
+  label: string | null;
+  /** Repair codes applied, in order (core/codes.ts); `[]` for none, and for generated numbers. */
+  repairs: string[];
+  /** Warning codes (core/codes.ts); `[]` for none, and for generated numbers. */
+  warnings: string[];
+  /** SHORT_NUMBER only: whether it is an emergency number. */
+  emergency: boolean | null;
+  /** Carrier selection code removed from the input. */
+  carrierCode: string | null;
 }
 
 export interface ListNumbersQuery {
@@ -46,7 +56,8 @@ export async function listNumbers(
   if (q.type) where.push(`number_type = $${args.push(q.type)}`);
   if (q.region) where.push(`region = $${args.push(q.region)}`);
   const r = await pool.query(
-    `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail
+    `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail,
+            label, repairs, warnings, emergency, carrier_code
      FROM numbers WHERE ${where.join(' AND ')} ORDER BY seq, part LIMIT ${q.limit + 1}`,
     args,
   );
@@ -63,6 +74,11 @@ export async function listNumbers(
     national: x.national,
     error: x.error,
     detail: x.detail,
+    label: x.label,
+    repairs: x.repairs ?? [],
+    warnings: x.warnings ?? [],
+    emergency: x.emergency,
+    carrierCode: x.carrier_code,
   }));
   const last = rows[rows.length - 1];
   return { rows, next: r.rows.length > q.limit && last ? { seq: last.seq, part: last.part } : null };
@@ -70,7 +86,11 @@ export async function listNumbers(
 
 export type ExportFormat = 'csv' | 'ndjson';
 
-/** Columns of an export, in order: the per-number result fields of `phonebatch check`. */
+/**
+ * Columns of an export, in order: the per-number result fields of `phonebatch check`. The code
+ * lists `repairs` and `warnings` are JSON arrays in NDJSON (`[]` for none) and their codes
+ * joined with a single space in CSV (`plus_added idd_assumed`; an empty field for none).
+ */
 export const EXPORT_COLUMNS = [
   'seq',
   'part',
@@ -84,7 +104,26 @@ export const EXPORT_COLUMNS = [
   'national',
   'error',
   'detail',
+  'label',
+  'repairs',
+  'warnings',
+  'emergency',
+  'carrier_code',
 ] as const;
+
+/** Export columns that are not selected as stored, per format (generated rows hold NULL lists). */
+const EXPORT_EXPRESSIONS: Partial<Record<(typeof EXPORT_COLUMNS)[number], Record<ExportFormat, string>>> = {
+  repairs: { csv: "nullif(array_to_string(repairs, ' '), '')", ndjson: "coalesce(repairs, '{}')" },
+  warnings: { csv: "nullif(array_to_string(warnings, ' '), '')", ndjson: "coalesce(warnings, '{}')" },
+};
+
+/** The SELECT list of an export in `format`: {@link EXPORT_COLUMNS}, each named as itself. */
+export function exportSelectList(format: ExportFormat): string {
+  return EXPORT_COLUMNS.map((c) => {
+    const e = EXPORT_EXPRESSIONS[c]?.[format];
+    return e ? `${e} AS ${c}` : c;
+  }).join(', ');
+}
 
 /**
  * Streams a batch's numbers from PostgreSQL with `COPY … TO STDOUT` into `out`, in (seq, part)
@@ -101,7 +140,7 @@ export async function exportNumbers(
   if (!UUID_RE.test(batchId)) throw new Error(`batchId: "${batchId}" is not a UUID`);
   const where = [`batch_id = '${batchId}'`];
   if (filter.valid !== undefined) where.push(`valid = ${filter.valid ? 'true' : 'false'}`);
-  const select = `SELECT ${EXPORT_COLUMNS.join(', ')} FROM numbers WHERE ${where.join(' AND ')} ORDER BY seq, part`;
+  const select = `SELECT ${exportSelectList(format)} FROM numbers WHERE ${where.join(' AND ')} ORDER BY seq, part`;
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -159,6 +198,12 @@ export interface NumbersSummary {
   regions: number;
   /** Invalid numbers per error code, most first. */
   errors: Array<{ key: string; count: number }>;
+  /** Numbers per repair code applied (a number may count under several), most first. */
+  repairs: Array<{ key: string; count: number }>;
+  /** Numbers per warning code (a number may count under several), most first. */
+  warnings: Array<{ key: string; count: number }>;
+  /** Numbers per label the field gave them, most first. */
+  labels: Array<{ key: string; count: number }>;
   /** The first few valid numbers, E.164. */
   sample: string[];
   /**
@@ -174,6 +219,15 @@ export async function summarizeNumbers(pool: pg.Pool, batchId: string): Promise<
     const r = await pool.query<{ k: string; n: number }>(
       `SELECT coalesce(${column}, '-') AS k, count(*)::int AS n FROM numbers WHERE batch_id = $1 AND ${where}
        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${limit}`,
+      [batchId],
+    );
+    return r.rows.map((x) => ({ key: x.k, count: x.n }));
+  };
+  // Per code of a text[] column: each number counts once under every code it carries.
+  const codeCounts = async (column: 'repairs' | 'warnings') => {
+    const r = await pool.query<{ k: string; n: number }>(
+      `SELECT c AS k, count(*)::int AS n FROM numbers, unnest(${column}) AS c WHERE batch_id = $1
+       GROUP BY c ORDER BY count(*) DESC, c COLLATE "C"`,
       [batchId],
     );
     return r.rows.map((x) => ({ key: x.k, count: x.n }));
@@ -200,6 +254,9 @@ export async function summarizeNumbers(pool: pg.Pool, batchId: string): Promise<
     byRegion: await counts('region'),
     regions: regions.rows[0]?.n ?? 0,
     errors: await counts('error', 'error IS NOT NULL', 100),
+    repairs: await codeCounts('repairs'),
+    warnings: await codeCounts('warnings'),
+    labels: await counts('label', 'label IS NOT NULL', 100),
     sample: sample.rows.map((x) => x.e164),
     declared: d && d.rows > 0 ? { inDeclaredRegion: d.own, inOtherRegion: d.other, rowsWithSeveral: d.multi } : null,
   };

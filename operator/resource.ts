@@ -4,7 +4,13 @@
  * (batches/spec.ts). Pure: no I/O.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { BatchSpec, GenerateSpec, InputRow } from '../batches/spec.ts';
+import {
+  validateOptionsOf,
+  type BatchSpec,
+  type GenerateSpec,
+  type InputRow,
+  type SpecValidateOptions,
+} from '../batches/spec.ts';
 
 export const GROUP = 'phonebatch.io';
 export const VERSION = 'v1alpha1';
@@ -30,7 +36,8 @@ export interface PhoneBatchSource {
 
 export interface PhoneBatchSpec {
   generate?: GenerateSpec;
-  validate?: { defaultRegion?: string; source: PhoneBatchSource };
+  /** The batch spec's validate block (defaultRegion, repairs, defaultAreaCode, numericSource) with a required source. */
+  validate?: { defaultRegion?: string; source: PhoneBatchSource } & SpecValidateOptions;
   /** Keep (default): stored rows outlive the resource. Delete: the finalizer deletes them. */
   deletionPolicy?: DeletionPolicy;
   /** true cancels the workflow; may be set after creation but never unset. */
@@ -87,7 +94,7 @@ export function keyOf(o: KubernetesObject): string {
 export function toBatchSpec(spec: PhoneBatchSpec): BatchSpec {
   if (spec.generate) return { generate: spec.generate };
   const v = spec.validate!;
-  const base = v.defaultRegion ? { defaultRegion: v.defaultRegion } : {};
+  const base = { ...(v.defaultRegion ? { defaultRegion: v.defaultRegion } : {}), ...validateOptionsOf(v) };
   if (v.source.batchRef) return { validate: { ...base, source: { batchRef: v.source.batchRef } } };
   if (v.source.configMapKeyRef) return { validate: base };
   return { validate: { ...base, source: { inline: v.source.inline ?? [] } } };

@@ -12,6 +12,8 @@ import { copyInputsFromBatch, countInputs, readInputs } from '../db/inputs.ts';
 import {
   checkLedger,
   committedChunk,
+  copyBool,
+  copyCodes,
   copyText,
   GENERATED_COLUMNS,
   storedCounts,
@@ -22,7 +24,8 @@ import {
 import { createGenerator, GenerateSpecError, type Generator } from '../core/generate.ts';
 import { validateField } from '../core/validate.ts';
 import { LIBPHONENUMBER_VERSION } from '../core/metadata.ts';
-import type { GenerateRequest } from '../core/types.ts';
+import type { GenerateRequest, ValidateOptions } from '../core/types.ts';
+import { validateOptionsOf } from '../batches/spec.ts';
 import type {
   FinishBatchInput,
   FinishBatchResult,
@@ -178,7 +181,16 @@ async function buildAndWriteChunk(
   const built =
     'generate' in job
       ? await buildGenerateChunk(batchId, job.generate, start, end, beat, signal)
-      : await buildValidateChunk(pool, batchId, job.validate.defaultRegion ?? null, start, end, beat, signal);
+      : await buildValidateChunk(
+          pool,
+          batchId,
+          job.validate.defaultRegion ?? null,
+          validateOptionsOf(job.validate),
+          start,
+          end,
+          beat,
+          signal,
+        );
   const r = await writeChunk(pool, { batchId, chunk, ...built, signal });
   return { rows: r.rows, valid: r.valid, invalid: r.invalid };
 }
@@ -225,11 +237,15 @@ async function buildGenerateChunk(
   return { blocks, rows: end - start, valid: end - start, invalid: 0, columns: GENERATED_COLUMNS };
 }
 
-/** COPY text rows for input rows [start, end): one row per number found in each raw field. */
+/**
+ * COPY text rows (NUMBER_COLUMNS) for input rows [start, end): one row per number found in each
+ * raw field, read with the batch's default region (unless the row has its own) and options.
+ */
 async function buildValidateChunk(
   pool: pg.Pool,
   batchId: string,
   batchRegion: string | null,
+  options: ValidateOptions,
   start: number,
   end: number,
   beat: () => void = () => {},
@@ -243,12 +259,12 @@ async function buildValidateChunk(
   let lastYield = performance.now();
   for (let i = 0; i < inputs.length; i++) {
     const row = inputs[i]!;
-    const results = validateField(row.raw, row.defaultRegion ?? batchRegion);
+    const results = validateField(row.raw, row.defaultRegion ?? batchRegion, options);
     for (let part = 0; part < results.length; part++) {
       const r = results[part]!;
       if (r.valid) valid++;
       else invalid++;
-      block += `${batchId}\t${row.rowNo}\t${part}\t${copyText(r.e164)}\t${copyText(r.ext)}\t${copyText(r.region)}\t${copyText(r.type)}\t${r.valid ? 't' : 'f'}\t${r.possible ? 't' : 'f'}\t${copyText(r.national)}\t${copyText(r.error)}\t${copyText(r.detail)}\t${copyText(r.input)}\n`;
+      block += `${batchId}\t${row.rowNo}\t${part}\t${copyText(r.e164)}\t${copyText(r.ext)}\t${copyText(r.region)}\t${copyText(r.type)}\t${r.valid ? 't' : 'f'}\t${r.possible ? 't' : 'f'}\t${copyText(r.national)}\t${copyText(r.error)}\t${copyText(r.detail)}\t${copyText(r.input)}\t${copyText(r.label)}\t${copyCodes(r.repairs)}\t${copyCodes(r.warnings)}\t${copyBool(r.emergency)}\t${copyText(r.carrierCode)}\n`;
     }
     // Yield by time, not row count: one messy field can cost far more than a clean one, and
     // heartbeats and cancellation only get through when the event loop is free (O1).

@@ -4,7 +4,7 @@
  * from elsewhere (lint enforces both).
  */
 import { defineQuery } from '@temporalio/workflow';
-import type { GenerateRequest } from '../core/types.ts';
+import type { GenerateRequest, ValidateOptions } from '../core/types.ts';
 
 /** Workflow ID of a batch: one workflow per batch, so starting twice is rejected by Temporal. */
 export function workflowIdFor(batchId: string): string {
@@ -52,10 +52,16 @@ export interface SliceResult {
  */
 export type BatchJob = { generate: GenerateRequest } | { validate: ValidateJob };
 
+/**
+ * A validate job: how every row is read (the spec's default region and validator options
+ * repairs, defaultAreaCode, numericSource; an absent option takes the core's default) and where
+ * the input rows are. The workflow only passes it on; the activity reads it.
+ */
 export type ValidateJob = {
   /** ISO 3166-1 alpha-2, for rows without their own. */
   defaultRegion?: string;
-} & ({ rows: number } | { fromBatch: string });
+} & ValidateOptions &
+  ({ rows: number } | { fromBatch: string });
 
 export interface PhoneBatchWorkflowInput {
   batchId: string;

@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { BatchService } from '../../batches/service.ts';
 import { SpecError } from '../../batches/errors.ts';
+import { validateOptionsOf } from '../../batches/spec.ts';
 import type { BatchStatus } from '../../batches/state.ts';
 import { ApiError, errors } from '../errors.ts';
 import { decodeBatchCursor, encodeBatchCursor } from '../cursor.ts';
@@ -74,7 +75,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       schema: {
         summary: 'Start a generate or validate batch',
         description:
-          'JSON body: the batch spec (the same as the CLI and the PhoneBatch resource). A validate batch over a file: send the file as text/csv (header row) or application/x-ndjson; it is streamed into PostgreSQL, never held whole.',
+          "JSON body: the batch spec (the same as the CLI and the PhoneBatch resource). A validate batch over a file: send the file as text/csv (header row) or application/x-ndjson; it is streamed into PostgreSQL, never held whole. The query string then holds what the spec's validate block would: defaultRegion, repairs, defaultAreaCode, numericSource.",
         tags: ['batches'],
         querystring: CreateBatchQuery,
         body: CreateBatchBody,
@@ -95,7 +96,9 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
         // The client may already be gone (e.g. it dropped while we authenticated): no batch row.
         const body = req.body as Readable;
         if (bodyGone(body)) throw clientClosedUpload();
-        const spec = { validate: q.defaultRegion ? { defaultRegion: q.defaultRegion } : {} };
+        const spec = {
+          validate: { ...(q.defaultRegion ? { defaultRegion: q.defaultRegion } : {}), ...validateOptionsOf(q) },
+        };
         const rows = uploadRows(body, {
           format: upload,
           limitBytes: deps.options.uploadLimitBytes,
@@ -211,11 +214,12 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
  * The upload's own errors (ApiError from api/upload.ts) and the service's pass through.
  */
 function uploadFailure(err: unknown): unknown {
-  // The spec was built from the query string: name what the client typed.
+  // The spec was built from the query string (validate.<name> from ?<name>=): name what the client typed.
   if (err instanceof SpecError) {
-    const issues = err.issues.map((i) =>
-      i.field === 'validate.defaultRegion' ? { ...i, field: 'querystring.defaultRegion' } : i,
-    );
+    const issues = err.issues.map((i) => {
+      const name = /^validate\.(\w+)$/.exec(i.field)?.[1];
+      return name && name in CreateBatchQuery.properties ? { ...i, field: `querystring.${name}` } : i;
+    });
     return errors.invalidRequest(issues);
   }
   if (err instanceof ApiError) return err;

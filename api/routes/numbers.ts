@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { PassThrough } from 'node:stream';
-import type { BatchService } from '../../batches/service.ts';
+import { EXPORT_COLUMNS, type BatchService } from '../../batches/service.ts';
 import { decodeNumberCursor, encodeNumberCursor } from '../cursor.ts';
 import { errorResponses, ExportQuery, IdParams, NumberPage, NumbersQuery, Security } from '../schemas.ts';
 
@@ -43,8 +43,7 @@ export function registerNumberRoutes(app: FastifyInstance, deps: { service: Batc
     {
       schema: {
         summary: 'Export all numbers of a batch (streamed)',
-        description:
-          'CSV with a header row, or NDJSON (one object per number). Columns: seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail.',
+        description: `CSV with a header row, or NDJSON (one object per number). Columns: ${EXPORT_COLUMNS.join(', ')}. \`repairs\` and \`warnings\` are lists of codes: JSON arrays in NDJSON (\`[]\` for none), the codes separated by a single space in CSV (\`plus_added idd_assumed\`; empty for none).`,
         tags: ['numbers'],
         params: IdParams,
         querystring: ExportQuery,

@@ -1,5 +1,6 @@
 /**
- * POST /api/v1/validate {numbers: string[1..1000], defaultRegion?} → 200 {results, libraryVersion}.
+ * POST /api/v1/validate {numbers: string[1..1000], defaultRegion?, repairs?, defaultAreaCode?,
+ * numericSource?} → 200 {results, libraryVersion}.
  * Synchronous and bounded; runs the same core as batches and `phonebatch check`, and each
  * result line is exactly what `phonebatch check` prints for the same input.
  *
@@ -9,6 +10,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { validateField } from '../../core/validate.ts';
+import { validateOptionsOf } from '../../batches/spec.ts';
 import { LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
 import { errors } from '../errors.ts';
 import { inSlices } from '../slices.ts';
@@ -29,13 +31,14 @@ export function registerValidateRoute(app: FastifyInstance, opts: { maxResults: 
     },
     async (req) => {
       const { numbers, defaultRegion } = req.body;
+      const options = validateOptionsOf(req.body);
       const results: Array<{ line: number; index: number } & ReturnType<typeof validateField>[number]> = [];
       let i = 0;
       await inSlices(() => {
         if (i >= numbers.length) return true;
         // The client went away: stop matching for nobody.
         if (req.raw.socket.destroyed) throw errors.invalidUpload('stream', 'the client closed the request');
-        const found = validateField(numbers[i]!, defaultRegion ?? null);
+        const found = validateField(numbers[i]!, defaultRegion ?? null, options);
         if (results.length + found.length > opts.maxResults) {
           throw errors.invalidRequest([
             {

@@ -366,7 +366,7 @@ describe('a live batch over WebSocket', () => {
 });
 
 describe('every entry point agrees', () => {
-  test('REST export (CSV and NDJSON), POST /validate and `phonebatch check` give identical per-row results', async () => {
+  test('REST export (CSV and NDJSON), GET numbers, POST /validate, an upload and `phonebatch check` give identical per-row results, with the same options', async () => {
     const [r] = replicas;
     const cases = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/phone-cases.json'), 'utf8')) as Array<{
       input: string;
@@ -377,63 +377,51 @@ describe('every entry point agrees', () => {
       '',
       '+1-800-FLOWERS',
       'tel: +61 491 570 156 ext. 12',
+      'Fax: 123 4568',
+      '612345678',
+      '110',
     ];
-    for (const defaultRegion of [undefined, 'GB']) {
-      const v = await http(r!.url, '/api/v1/validate', {
-        method: 'POST',
-        token: A,
-        body: { numbers: inputs, ...(defaultRegion ? { defaultRegion } : {}) },
-      });
-      assert.equal(v.status, 200, v.text);
-      const cli = spawnSync(
-        process.execPath,
-        [
-          join(ROOT, 'bin/phonebatch.mjs'),
-          'check',
-          ...(defaultRegion ? ['--default-region', defaultRegion] : []),
-          '--',
-          ...inputs,
-        ],
-        { encoding: 'utf8' },
-      );
-      assert.equal(cli.status, 0, cli.stderr);
-      const checkLines = cli.stdout
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
-      assert.deepEqual(
-        v.json.results,
-        checkLines,
-        `POST /validate vs phonebatch check (defaultRegion ${defaultRegion})`,
-      );
-
-      const b = await http(r!.url, '/api/v1/batches', {
-        method: 'POST',
-        token: A,
-        body: { validate: { ...(defaultRegion ? { defaultRegion } : {}), source: { inline: inputs } } },
-      });
-      assert.equal(b.status, 202, b.text);
-      const row = await finished(b.json.id);
-      assert.equal(row.status, 'succeeded', row.error ?? '');
-      const nd = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=ndjson`, { token: A });
-      assert.equal(nd.status, 200);
-      assert.match(nd.headers.get('content-type')!, /application\/x-ndjson/);
-      const fromNd = nd.text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      const csv = await http(r!.url, `/api/v1/batches/${b.json.id}/export?format=csv`, { token: A });
-      const fromCsv = parseCsv(csv.text, {
-        columns: true,
-        cast: (value, ctx) => (ctx.header ? value : ctx.quoting ? value : value === '' ? null : value),
-      }) as any[];
-      const normalise = (x: any) => ({
+    type Options = { defaultRegion?: string; repairs?: string; defaultAreaCode?: string; numericSource?: boolean };
+    const flagsOf = (o: Options) => [
+      ...(o.defaultRegion ? ['--default-region', o.defaultRegion] : []),
+      ...(o.repairs ? ['--repairs', o.repairs] : []),
+      ...(o.defaultAreaCode ? ['--default-area-code', o.defaultAreaCode] : []),
+      ...(o.numericSource ? ['--numeric-source'] : []),
+    ];
+    const runs: Options[] = [
+      {},
+      { defaultRegion: 'GB' },
+      { defaultRegion: 'DE', repairs: 'all', defaultAreaCode: '30', numericSource: true },
+      { defaultRegion: 'DE', repairs: 'none' },
+    ];
+    const fields = (x: any) => ({
+      line: x.line,
+      index: x.index,
+      input: x.input,
+      valid: x.valid,
+      possible: x.possible,
+      e164: x.e164,
+      region: x.region,
+      type: x.type,
+      ext: x.ext,
+      national: x.national,
+      error: x.error,
+      detail: x.detail,
+      label: x.label,
+      repairs: x.repairs,
+      warnings: x.warnings,
+      emergency: x.emergency,
+      carrierCode: x.carrierCode,
+    });
+    const bool = (v: unknown) => (v === true || v === 't' ? true : v === false || v === 'f' ? false : null);
+    /** An export row (NDJSON object, or CSV record with null for an unquoted empty field) as a check line. */
+    const fromExport = (x: any) =>
+      fields({
         line: Number(x.seq) + 1,
         index: Number(x.part),
         input: x.raw,
-        valid: x.valid === true || x.valid === 't',
-        possible: x.possible === true || x.possible === 't',
+        valid: bool(x.valid),
+        possible: bool(x.possible),
         e164: x.e164,
         region: x.region,
         type: x.number_type,
@@ -441,25 +429,98 @@ describe('every entry point agrees', () => {
         national: x.national,
         error: x.error,
         detail: x.detail,
+        label: x.label,
+        // CSV: the codes separated by one space, an empty field for none; NDJSON: a JSON array.
+        repairs: typeof x.repairs === 'string' ? x.repairs.split(' ') : (x.repairs ?? []),
+        warnings: typeof x.warnings === 'string' ? x.warnings.split(' ') : (x.warnings ?? []),
+        emergency: bool(x.emergency),
+        carrierCode: x.carrier_code,
       });
-      const ordered = (xs: any[]) =>
-        xs.map((x) => ({
-          line: x.line,
-          index: x.index,
-          input: x.input,
-          valid: x.valid,
-          possible: x.possible,
-          e164: x.e164,
-          region: x.region,
-          type: x.type,
-          ext: x.ext,
-          national: x.national,
-          error: x.error,
-          detail: x.detail,
-        }));
-      assert.deepEqual(fromNd.map(normalise), ordered(checkLines), 'NDJSON export vs check');
-      assert.deepEqual(fromCsv.map(normalise), ordered(checkLines), 'CSV export vs check');
+    /** Every export of a batch, and its numbers listed, as check lines. */
+    const viewsOf = async (id: string) => {
+      const nd = await http(r!.url, `/api/v1/batches/${id}/export?format=ndjson`, { token: A });
+      assert.equal(nd.status, 200);
+      assert.match(nd.headers.get('content-type')!, /application\/x-ndjson/);
+      const ndRows = nd.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      for (const x of ndRows) assert.ok(Array.isArray(x.repairs) && Array.isArray(x.warnings), JSON.stringify(x));
+      const csv = await http(r!.url, `/api/v1/batches/${id}/export?format=csv`, { token: A });
+      assert.equal(
+        csv.text.split('\n')[0],
+        'seq,part,raw,valid,possible,e164,region,number_type,ext,national,error,detail,label,repairs,warnings,emergency,carrier_code',
+      );
+      const csvRows = parseCsv(csv.text, {
+        columns: true,
+        cast: (value, ctx) => (ctx.header ? value : ctx.quoting ? value : value === '' ? null : value),
+      }) as any[];
+      const listed = await http(r!.url, `/api/v1/batches/${id}/numbers?limit=1000`, { token: A });
+      assert.equal(listed.status, 200, listed.text);
+      const items = listed.json.items.map((x: any) => fields({ ...x, line: x.seq + 1, index: x.part, input: x.raw }));
+      return { ndjson: ndRows.map(fromExport), csv: csvRows.map(fromExport), numbers: items };
+    };
+
+    for (const o of runs) {
+      const what = JSON.stringify(o);
+      const v = await http(r!.url, '/api/v1/validate', { method: 'POST', token: A, body: { numbers: inputs, ...o } });
+      assert.equal(v.status, 200, v.text);
+      const cli = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin/phonebatch.mjs'), 'check', ...flagsOf(o), '--', ...inputs],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(cli.status, 0, cli.stderr);
+      const checkLines = cli.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(v.json.results, checkLines, `POST /validate vs phonebatch check (${what})`);
+      const expected = checkLines.map(fields);
+      for (const l of expected) assert.ok(Array.isArray(l.repairs) && Array.isArray(l.warnings), JSON.stringify(l));
+
+      const b = await http(r!.url, '/api/v1/batches', {
+        method: 'POST',
+        token: A,
+        body: { validate: { ...o, source: { inline: inputs } } },
+      });
+      assert.equal(b.status, 202, b.text);
+      const row = await finished(b.json.id);
+      assert.equal(row.status, 'succeeded', row.error ?? '');
+      const views = await viewsOf(b.json.id);
+      assert.deepEqual(views.ndjson, expected, `NDJSON export vs check (${what})`);
+      assert.deepEqual(views.csv, expected, `CSV export vs check (${what})`);
+      assert.deepEqual(views.numbers, expected, `GET numbers vs check (${what})`);
     }
+
+    // An upload takes the same options in its query string, into the batch's spec.
+    const o = runs[2]!;
+    const query = new URLSearchParams({ column: 'phone', ...o, numericSource: String(o.numericSource) });
+    const up = await http(r!.url, `/api/v1/batches?${query}`, {
+      method: 'POST',
+      token: A,
+      raw: csvOf(inputs),
+      contentType: 'text/csv',
+    });
+    assert.equal(up.status, 202, up.text);
+    const upRow = await finished(up.json.id);
+    assert.equal(upRow.status, 'succeeded', upRow.error ?? '');
+    assert.deepEqual(upRow.spec, { validate: o });
+    const cli = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/phonebatch.mjs'), 'check', ...flagsOf(o), '--', ...inputs],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const expected = cli.stdout
+      .trim()
+      .split('\n')
+      .map((l) => fields(JSON.parse(l)));
+    assert.deepEqual((await viewsOf(up.json.id)).ndjson, expected, 'upload with query options vs check');
   });
 });
 
@@ -574,6 +635,30 @@ describe('REST', () => {
     });
     assert.equal(badRegion.status, 400);
     assert.match(badRegion.json.message, /defaultRegion/);
+    const badRepairs = await http(r!.url, '/api/v1/validate', {
+      method: 'POST',
+      token: A,
+      body: { numbers: ['1'], repairs: 'aggressive' },
+    });
+    assert.equal(badRepairs.status, 400);
+    assert.match(badRepairs.json.message, /body\.repairs: must be one of none, safe, all \(got "aggressive"\)/);
+    for (const [q, field] of [
+      ['repairs=most', 'querystring.repairs'],
+      ['defaultAreaCode=030x', 'querystring.defaultAreaCode'],
+      ['numericSource=yes', 'querystring.numericSource'],
+    ] as const) {
+      const badQuery = await http(r!.url, `/api/v1/batches?column=phone&${q}`, {
+        method: 'POST',
+        token: A,
+        raw: csvOf(['+44 20 7946 0018']),
+        contentType: 'text/csv',
+      });
+      assert.equal(badQuery.status, 400, q);
+      assert.ok(
+        badQuery.json.issues.some((i: any) => i.field === field),
+        `${q}: ${badQuery.text}`,
+      );
+    }
     const tooMany = await http(r!.url, '/api/v1/validate', {
       method: 'POST',
       token: A,

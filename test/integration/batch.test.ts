@@ -233,6 +233,48 @@ test("batchRef reads only a batch of the same project; another project's batch i
   assert.equal(final.processed, 2);
 });
 
+/** `phonebatch check <args>` over `inputs`, one JSON object per number found. */
+function checkLines(args: string[], inputs: string[]): any[] {
+  const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', ...args], {
+    input: inputs.join('\n') + '\n',
+    encoding: 'utf8',
+  });
+  assert.equal(cli.status, 0, cli.stderr);
+  return cli.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
+
+/** The batch's stored rows as `phonebatch check` lines (seq → line, part → index, columns → fields). */
+async function storedAsCheckLines(batchId: string): Promise<any[]> {
+  const stored = await stack.pool.query(
+    `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail,
+            label, repairs, warnings, emergency, carrier_code
+     FROM numbers WHERE batch_id = $1 ORDER BY seq, part`,
+    [batchId],
+  );
+  return stored.rows.map((r) => ({
+    line: Number(r.seq) + 1,
+    index: r.part,
+    input: r.raw,
+    valid: r.valid,
+    possible: r.possible,
+    e164: r.e164,
+    region: r.region,
+    type: r.number_type,
+    ext: r.ext,
+    national: r.national,
+    error: r.error,
+    detail: r.detail,
+    label: r.label,
+    repairs: r.repairs,
+    warnings: r.warnings,
+    emergency: r.emergency,
+    carrierCode: r.carrier_code,
+  }));
+}
+
 test('validate job rows equal `phonebatch check` for the same input', async () => {
   const inputs = [
     '+44 20 7946 0123, +44 20 7946 0124',
@@ -245,6 +287,8 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
     'Tel: 0161 496 0000 ext. 12',
     '0049 89 1234 5678',
     '+1 212 555 0123',
+    'Fax: +44 20 7946 0999',
+    '999',
     '',
     'n/a',
   ];
@@ -253,60 +297,89 @@ test('validate job rows equal `phonebatch check` for the same input', async () =
   assert.equal(final.status, 'succeeded');
   assert.equal(final.processed, inputs.length);
 
-  const cli = spawnSync(process.execPath, [join(ROOT, 'bin/phonebatch.mjs'), 'check', '--default-region', 'GB'], {
-    input: inputs.join('\n') + '\n',
-    encoding: 'utf8',
-  });
-  assert.equal(cli.status, 0, cli.stderr);
-  const expected = cli.stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const stored = await stack.pool.query(
-    `SELECT seq, part, raw, valid, possible, e164, region, number_type, ext, national, error, detail
-     FROM numbers WHERE batch_id = $1 ORDER BY seq, part`,
-    [batchId],
-  );
-  assert.equal(stored.rows.length, expected.length);
-  stored.rows.forEach((r, i) => {
-    const e = expected[i];
-    assert.deepEqual(
-      {
-        line: Number(r.seq) + 1,
-        index: r.part,
-        input: r.raw,
-        valid: r.valid,
-        possible: r.possible,
-        e164: r.e164,
-        region: r.region,
-        type: r.number_type,
-        ext: r.ext,
-        national: r.national,
-        error: r.error,
-        detail: r.detail,
-      },
-      {
-        line: e.line,
-        index: e.index,
-        input: e.input,
-        valid: e.valid,
-        possible: e.possible,
-        e164: e.e164,
-        region: e.region,
-        type: e.type,
-        ext: e.ext,
-        national: e.national,
-        error: e.error,
-        detail: e.detail,
-      },
-      `row ${i} (${JSON.stringify(e.input)})`,
-    );
-  });
+  const expected = checkLines(['--default-region', 'GB'], inputs);
+  const stored = await storedAsCheckLines(batchId);
+  assert.equal(stored.length, expected.length);
+  // Every field of every line, the lists of codes (text[]) included: `{}` is stored as [], never NULL.
+  stored.forEach((r, i) => assert.deepEqual(r, expected[i], `row ${i} (${JSON.stringify(expected[i].input)})`));
+  for (const r of stored) assert.ok(Array.isArray(r.repairs) && Array.isArray(r.warnings), JSON.stringify(r));
   // Every input line is accounted for: nothing silently dropped.
   assert.deepEqual(
     [...new Set(expected.map((e) => e.line))],
     inputs.map((_, i) => i + 1),
   );
+});
+
+test("a validate batch reads every row with its spec's repairs, defaultAreaCode and numericSource, as `phonebatch check` with the same flags", async () => {
+  const inputs = ['123 4567', 'Fax: 123 4568', '030 1234567', '612345678', '+49 30 1234567', '4930 1234 5678', '110'];
+  const { batchId } = await start({
+    validate: {
+      defaultRegion: 'DE',
+      repairs: 'all',
+      defaultAreaCode: '30',
+      numericSource: true,
+      source: { inline: inputs },
+    },
+  });
+  assert.equal((await wait(batchId)).status, 'succeeded');
+  const withFlags = checkLines(
+    ['--default-region', 'DE', '--repairs', 'all', '--default-area-code', '30', '--numeric-source'],
+    inputs,
+  );
+  assert.deepEqual(await storedAsCheckLines(batchId), withFlags);
+  // The summary counts every code of every number, most first (ties by code).
+  const tally = (key: 'repairs' | 'warnings' | 'label') => {
+    const m = new Map<string, number>();
+    for (const l of withFlags)
+      for (const c of key === 'label' ? [l.label].filter(Boolean) : l[key]) m.set(c, (m.get(c) ?? 0) + 1);
+    return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([k, count]) => ({ key: k, count }));
+  };
+  const summary = await stack.service.summary('default', batchId);
+  assert.deepEqual(
+    { repairs: summary.repairs, warnings: summary.warnings, labels: summary.labels },
+    { repairs: tally('repairs'), warnings: tally('warnings'), labels: tally('label') },
+  );
+  // The options reached the worker: the spec is stored with them, and the job carries them.
+  assert.deepEqual((await read(batchId)).spec, {
+    validate: {
+      defaultRegion: 'DE',
+      repairs: 'all',
+      defaultAreaCode: '30',
+      numericSource: true,
+      source: { inline: inputs },
+    },
+  });
+  const started = await stack.client.workflow.getHandle(workflowIdFor(batchId)).fetchHistory();
+  const input = started.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+  const job = JSON.parse(Buffer.from(input!).toString('utf8')).job;
+  assert.deepEqual(
+    {
+      repairs: job.validate.repairs,
+      defaultAreaCode: job.validate.defaultAreaCode,
+      numericSource: job.validate.numericSource,
+    },
+    { repairs: 'all', defaultAreaCode: '30', numericSource: true },
+  );
+});
+
+test('generated numbers leave label, repairs, warnings, emergency and carrier_code NULL; listed, the lists are []', async () => {
+  const { batchId } = await start({ generate: { region: 'GB', count: 20 } });
+  assert.equal((await wait(batchId)).status, 'succeeded');
+  const r = await stack.pool.query(
+    `SELECT count(*)::int AS n FROM numbers WHERE batch_id = $1 AND label IS NULL AND repairs IS NULL
+       AND warnings IS NULL AND emergency IS NULL AND carrier_code IS NULL`,
+    [batchId],
+  );
+  assert.equal(r.rows[0].n, 20);
+  const page = await stack.service.numbers('default', batchId, { limit: 5 });
+  for (const x of page.rows)
+    assert.deepEqual(
+      [x.label, x.repairs, x.warnings, x.emergency, x.carrierCode],
+      [null, [], [], null, null],
+      JSON.stringify(x),
+    );
+  const s = await stack.service.summary('default', batchId);
+  assert.deepEqual([s.repairs, s.warnings, s.labels], [[], [], []]);
 });
 
 test('`phonebatch export | head` exits 0 when the reader goes away (EPIPE)', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startPostgres, type RunningPostgres } from '../../devstack/postgres.ts';
 import { getPool, closePools } from '../../db/pool.ts';
-import { checkLedger, writeChunk, storedCounts } from '../../db/chunks.ts';
+import { checkLedger, copyBool, copyCodes, copyText, writeChunk, storedCounts } from '../../db/chunks.ts';
 import type pg from 'pg';
 
 let server: RunningPostgres;
@@ -27,7 +27,7 @@ function rows(batchId: string, from: number, to: number): string[] {
   for (let s = from; s < to; s += 10_000) {
     let b = '';
     for (let i = s; i < Math.min(to, s + 10_000); i++)
-      b += `${batchId}\t${i}\t0\t+1212555${String(i % 10000).padStart(4, '0')}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\n`;
+      b += `${batchId}\t${i}\t0\t+1212555${String(i % 10000).padStart(4, '0')}\t\\N\tUS\tFIXED_LINE_OR_MOBILE\tt\tt\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t{}\t\\N\t\\N\n`;
     blocks.push(b);
   }
   return blocks;
@@ -242,4 +242,29 @@ test('O9: a ledger row whose row count differs from the plan is a mismatch', asy
   await writePlan(id, 3000, 1000);
   const check = await checkLedger(pool, id, { total: 3000, chunkSize: 1500, chunks: 2 });
   assert.match(check.mismatch ?? '', /^chunk 0: ledger says 1000 rows, the plan 1500/);
+});
+
+test('repair and warning codes are written as text[] literals and read back as the same lists', async () => {
+  const id = randomUUID();
+  const lists = [[], ['plus_added'], ['plus_added', 'idd_assumed']];
+  let block = '';
+  lists.forEach((codes, i) => {
+    block += `${id}\t${i}\t0\t\\N\t\\N\t\\N\t\\N\tf\tf\t\\N\tNOT_A_NUMBER\t\\N\tx\t${copyText(i ? 'fax' : null)}\t${copyCodes(codes)}\t${copyCodes([...codes].reverse())}\t${copyBool(i === 1 ? true : null)}\t${copyText(i === 2 ? '21' : null)}\n`;
+  });
+  await writeChunk(pool, { batchId: id, chunk: 0, rows: 3, valid: 0, invalid: 3, blocks: [block] });
+  const r = await pool.query(
+    'SELECT label, repairs, warnings, emergency, carrier_code FROM numbers WHERE batch_id = $1 ORDER BY seq',
+    [id],
+  );
+  assert.deepEqual(
+    r.rows.map((x) => [x.label, x.repairs, x.warnings, x.emergency, x.carrier_code]),
+    [
+      [null, [], [], null, null],
+      ['fax', ['plus_added'], ['plus_added'], true, null],
+      ['fax', ['plus_added', 'idd_assumed'], ['idd_assumed', 'plus_added'], null, '21'],
+    ],
+  );
+  // A code that would need quoting in an array literal never reaches COPY.
+  for (const bad of ['a,b', 'a}', 'a"b', 'A', ''])
+    assert.throws(() => copyCodes(['plus_added', bad]), /not a plain code/, JSON.stringify(bad));
 });

@@ -96,3 +96,36 @@ test('export, status and cancel refuse a batch id that is not a UUID before cont
     assert.match(r.stderr, /<batch> must be a batch id \(UUID\), got "batch-7"/, cmd);
   }
 });
+
+test('check and validate take --repairs, --default-area-code and --numeric-source; bad values are refused naming the flag', () => {
+  const ok = run([
+    'check',
+    '--default-region',
+    'DE',
+    '--repairs',
+    'all',
+    '--default-area-code',
+    '30',
+    '--numeric-source',
+    '123 4567',
+  ]);
+  assert.equal(ok.status, 0, ok.stderr);
+  const line = JSON.parse(ok.stdout.trim().split('\n')[0]!);
+  for (const k of ['label', 'repairs', 'warnings', 'emergency', 'carrierCode']) assert.ok(k in line, k);
+  assert.ok(Array.isArray(line.repairs) && Array.isArray(line.warnings), ok.stdout);
+  for (const mode of ['none', 'safe', 'all']) assert.equal(run(['check', '--repairs', mode, '1']).status, 0, mode);
+
+  const cases: Array<[string[], RegExp]> = [
+    [['check', '--repairs', 'aggressive', '1'], /--repairs.*'aggressive' is invalid.*none, safe, all/],
+    [['check', '--default-area-code', '030x', '1'], /--default-area-code must be 1–6 ASCII digits.*"030x"/],
+    [['check', '--default-area-code', '1234567', '1'], /--default-area-code must be 1–6 ASCII digits/],
+    [['validate', 'x.csv', '--repairs', 'most'], /--repairs.*'most' is invalid/],
+    [['validate', 'x.csv', '--default-area-code', '+30'], /--default-area-code must be 1–6 ASCII digits.*"\+30"/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = run(args);
+    assert.notEqual(r.status, 0, args.join(' '));
+    assert.match(r.stderr, msg, args.join(' '));
+    assert.ok(r.stderr.trim().split('\n').length <= 3, `short error for ${args.join(' ')}: ${r.stderr}`);
+  }
+});

@@ -61,6 +61,16 @@ test('good specs are accepted, and agree with checkBatchSpec', () => {
       },
     },
     { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0123', 'nope'] } } },
+    {
+      validate: {
+        defaultRegion: 'DE',
+        repairs: 'all',
+        defaultAreaCode: '30',
+        numericSource: true,
+        source: { inline: ['123 4567'] },
+      },
+    },
+    { validate: { repairs: 'none', source: { configMapKeyRef: { name: 'numbers', key: 'list.txt' } } } },
     { validate: { source: { batchRef: '3f1c1f5e-2f53-4b8e-9d5e-8b7a2c1d0e9f' } } },
     { validate: { source: { configMapKeyRef: { name: 'numbers', key: 'list.txt' } } } },
   ];
@@ -70,6 +80,9 @@ test('good specs are accepted, and agree with checkBatchSpec', () => {
     const uploaded = Boolean(spec.validate?.source.configMapKeyRef); // its lines become uploaded rows
     assert.deepEqual(checkBatchSpec(toBatchSpec(spec), { uploaded }), [], `spec ${i}`);
   });
+  // The validator options reach the batch spec, whatever the source.
+  assert.deepEqual(toBatchSpec(good[4]!), { validate: good[4]!.validate });
+  assert.deepEqual(toBatchSpec(good[5]!), { validate: { repairs: 'none' } });
 });
 
 /** [description, spec, substrings the error must contain (the field, and why)] */
@@ -134,6 +147,21 @@ const BAD: Array<[string, unknown, string[]]> = [
     'unknown defaultRegion',
     { validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } },
     ['spec.validate.defaultRegion', 'Unsupported value'],
+  ],
+  [
+    'unknown repairs mode',
+    { validate: { repairs: 'aggressive', source: { inline: ['1'] } } },
+    ['spec.validate.repairs', 'Unsupported value'],
+  ],
+  [
+    'defaultAreaCode not digits',
+    { validate: { defaultAreaCode: '030x', source: { inline: ['1'] } } },
+    ['spec.validate.defaultAreaCode', '^[0-9]{1,6}$'],
+  ],
+  [
+    'numericSource not a boolean',
+    { validate: { numericSource: 'maybe', source: { inline: ['1'] } } },
+    ['spec.validate.numericSource'],
   ],
   [
     'bad deletionPolicy',

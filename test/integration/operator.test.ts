@@ -252,7 +252,7 @@ test('validate batches: inline and ConfigMap sources', async () => {
     assert.ok(pb.status.valid > 0 && pb.status.invalid > 0, JSON.stringify(pb.status));
   }
   const inline = getJson(kube, ['pb', 'validate-inline', '-n', NS]);
-  assert.equal(inline.status.processed, 5, 'five input rows');
+  assert.equal(inline.status.processed, 8, 'eight input rows');
   const cm = getJson(kube, ['pb', 'validate-configmap', '-n', NS]);
   assert.equal(cm.status.processed, 4, 'four ConfigMap lines');
 });

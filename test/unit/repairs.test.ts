@@ -97,8 +97,13 @@ test('a list of extensions gives one row per extension, same E.164', () => {
     { e164: '+12125550100', ext: '21' },
     { e164: '+12125550100', ext: '22' },
   ];
-  expectRows('+1 212 555 0100 ext. 21/22', 'US', two);
-  expectRows('+1 212 555 0100 x21, x22', 'US', two);
+  const rows = expectRows('+1 212 555 0100 ext. 21/22', 'US', two);
+  assert.deepEqual(
+    rows.map((r) => r.national),
+    ['(212) 555-0100 ext. 21', '(212) 555-0100 ext. 22'],
+    'the national format carries each row its own extension',
+  );
+  assert.equal(expectRows('+1 212 555 0100 x21, x22', 'US', two)[1]!.national, '(212) 555-0100 ext. 22');
   expectRows('+1 212 555 0100 ext 21, 22', 'US', two);
   expectRows('+49 30 1234567 Durchwahl 21/22', 'DE', [
     { e164: '+49301234567', ext: '21' },

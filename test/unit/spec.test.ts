@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkBatchSpec, assertBatchSpec } from '../../batches/spec.ts';
+import { checkBatchSpec, assertBatchSpec, validateOptionsOf } from '../../batches/spec.ts';
 import { SpecError } from '../../batches/errors.ts';
 
 const fields = (spec: unknown) => checkBatchSpec(spec).map((i) => i.field);
@@ -30,6 +30,30 @@ test('bad specs name the field and the reason', () => {
     [{ generate: { region: 'US', count: 1, colour: 'red' } }, 'generate.colour', /./],
     [{ validate: { defaultRegion: 'ZZ', source: { inline: ['1'] } } }, 'validate.defaultRegion', /\(got "ZZ"\)/],
     [{ validate: { source: { inline: [] } } }, 'validate.source', /./],
+    [
+      { validate: { repairs: 'aggressive', source: { inline: ['1'] } } },
+      'validate.repairs',
+      /must be one of none, safe, all \(got "aggressive"\)/,
+    ],
+    [{ validate: { repairs: 'SAFE', source: { inline: ['1'] } } }, 'validate.repairs', /\(got "SAFE"\)/],
+    [
+      { validate: { defaultAreaCode: '030x', source: { inline: ['1'] } } },
+      'validate.defaultAreaCode',
+      /1–6 ASCII digits.*\(got "030x"\)/,
+    ],
+    [{ validate: { defaultAreaCode: '', source: { inline: ['1'] } } }, 'validate.defaultAreaCode', /1–6 ASCII digits/],
+    [
+      { validate: { defaultAreaCode: '1234567', source: { inline: ['1'] } } },
+      'validate.defaultAreaCode',
+      /1–6 ASCII digits/,
+    ],
+    [
+      { validate: { defaultAreaCode: '\u0663\u0660', source: { inline: ['1'] } } },
+      'validate.defaultAreaCode',
+      /ASCII digits/,
+    ],
+    [{ validate: { defaultAreaCode: 30, source: { inline: ['1'] } } }, 'validate.defaultAreaCode', /./],
+    [{ validate: { numericSource: 'yes', source: { inline: ['1'] } } }, 'validate.numericSource', /true or false/],
   ];
   for (const [spec, field, reason] of cases) {
     const issues = checkBatchSpec(spec);
@@ -106,4 +130,19 @@ test('text PostgreSQL cannot store is refused in any spec string, naming the fie
 test('assertBatchSpec returns a batchRef in canonical (lower-case) form', () => {
   const spec = assertBatchSpec({ validate: { source: { batchRef: '5F0C2A7E-3B1D-4C8E-9A6F-2D4B8E1C7A90' } } });
   assert.deepEqual(spec, { validate: { source: { batchRef: '5f0c2a7e-3b1d-4c8e-9a6f-2d4b8e1c7a90' } } });
+});
+
+test('a validate spec takes repairs, defaultAreaCode and numericSource; validateOptionsOf picks exactly those', () => {
+  for (const repairs of ['none', 'safe', 'all'])
+    assert.deepEqual(checkBatchSpec({ validate: { repairs, source: { inline: ['1'] } } }), [], repairs);
+  for (const defaultAreaCode of ['3', '30', '212', '123456'])
+    assert.deepEqual(checkBatchSpec({ validate: { defaultAreaCode, source: { inline: ['1'] } } }), [], defaultAreaCode);
+  const options = { repairs: 'all', defaultAreaCode: '30', numericSource: true } as const;
+  const v = { defaultRegion: 'DE', ...options, source: { inline: ['1'] } };
+  assert.deepEqual(checkBatchSpec({ validate: v }), []);
+  assert.deepEqual(checkBatchSpec({ validate: { defaultRegion: 'DE', ...options } }, { uploaded: true }), []);
+  assert.deepEqual(validateOptionsOf(v), options);
+  // Unset options stay unset (the core's defaults), so a spec without them reads as before.
+  assert.deepEqual(validateOptionsOf({}), {});
+  assert.deepEqual(validateOptionsOf({ numericSource: false }), { numericSource: false });
 });
