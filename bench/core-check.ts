@@ -2,7 +2,8 @@
  * Throughput of validateField vs raw libphonenumber-js (`parsePhoneNumberWithError` + `isValid`)
  * on one core, over (a) data/institutions.csv repeated and (b) a synthetic messy dataset built
  * from libphonenumber example numbers (labels, (0) trunk prefixes, Unicode spaces/dashes, several
- * numbers per field, IDD prefixes, junk). Prints inputs/s for both and the ratio ours/raw.
+ * numbers per field, IDD prefixes, junk). Prints inputs/s for both and the ratio ours/raw, and
+ * what the messy-input repairs cost (default `safe` against `repairs: none`).
  *
  * Run: node --import tsx bench/core-check.ts [rounds=7]
  */
@@ -99,6 +100,13 @@ const ours = (text: string, region: CountryCode | undefined): number => {
   for (const r of rs) if (r.valid) v++;
   return v;
 };
+// The same without the messy-input repairs (core/repairs.ts): what the repairs cost.
+const plain = (text: string, region: CountryCode | undefined): number => {
+  const rs = validateField(text, region, { repairs: 'none' });
+  let v = 0;
+  for (const r of rs) if (r.valid) v++;
+  return v;
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,14 +118,18 @@ function median(xs: number[]): number {
 function bench(name: string, inputs: Input[], reps: number): void {
   time(inputs, 1, raw);
   time(inputs, 1, ours); // warm-up (JIT, compiled plans)
+  time(inputs, 1, plain);
   const a: number[] = [];
   const b: number[] = [];
+  const c: number[] = [];
   for (let i = 0; i < rounds; i++) {
     a.push(time(inputs, reps, raw));
     b.push(time(inputs, reps, ours));
+    c.push(time(inputs, reps, plain));
   }
   const ra = median(a);
   const rb = median(b);
+  const rc = median(c);
   const numbers = inputs.reduce((n, [t, r]) => n + validateField(t, r).length, 0);
   console.log(`${name}: ${inputs.length} fields (${numbers} results)`);
   console.log(`  raw parsePhoneNumberWithError+isValid: ${Math.round(ra).toLocaleString('en')} fields/s`);
@@ -125,6 +137,9 @@ function bench(name: string, inputs: Input[], reps: number): void {
     `  validateField:                         ${Math.round(rb).toLocaleString('en')} fields/s (${Math.round((rb * numbers) / inputs.length).toLocaleString('en')} results/s)`,
   );
   console.log(`  ratio validateField / raw: ${(rb / ra).toFixed(2)}`);
+  console.log(
+    `  repairs: none ${Math.round(rc).toLocaleString('en')} fields/s; ratio default (safe) / none: ${(rb / rc).toFixed(2)}`,
+  );
 }
 
 bench('institutions.csv x10', institutions, 10);

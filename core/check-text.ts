@@ -5,6 +5,7 @@
  */
 import { parsePhoneNumberWithError, ParseError, type PhoneNumber } from 'libphonenumber-js/max';
 import type { CheckResult, ErrorReason, Region } from './types.ts';
+import type { RepairCode, WarningCode } from './codes.ts';
 import { countDigits } from './normalize.ts';
 import { regionsForCallingCode } from './metadata.ts';
 import { formatNationalOf, lengthOf, nationalPrefixOf, verdictOf } from './plan-mirror.ts';
@@ -36,6 +37,10 @@ export function parseCount(): number {
   return parses;
 }
 
+// Most rows have no repair and no warning: one frozen empty list each, not two arrays per row.
+const NO_REPAIRS: readonly RepairCode[] = Object.freeze([]);
+const NO_WARNINGS: readonly WarningCode[] = Object.freeze([]);
+
 const ERROR_REASONS: ReadonlySet<string> = new Set([
   'TOO_SHORT',
   'TOO_LONG',
@@ -59,8 +64,8 @@ export function failed(input: string, error: ErrorReason, detail: string, digits
       error,
       detail,
       label: null,
-      repairs: [],
-      warnings: [],
+      repairs: NO_REPAIRS,
+      warnings: NO_WARNINGS,
       emergency: null,
       carrierCode: null,
     },
@@ -157,8 +162,8 @@ function fromParsed(
       error,
       detail,
       label: null,
-      repairs: [],
-      warnings: [],
+      repairs: NO_REPAIRS,
+      warnings: NO_WARNINGS,
       emergency: null,
       carrierCode: null,
     },

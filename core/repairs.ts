@@ -86,12 +86,14 @@ const MIN_MISSING_PLUS_DIGITS = 9;
  */
 function missingPlus(text: string, digits: string): string | null {
   if (digits.length < MIN_MISSING_PLUS_DIGITS) return null;
-  const cc = internationalCode(digits);
-  if (cc === null) return null;
   // A first group in parentheses is an area code (`(670) 234-5678` in MP), not a calling code.
-  const first = /^\s*(\d+)/.exec(text)?.[1] ?? '';
-  return first === digits || first === cc ? cc : null;
+  const first = FIRST_GROUP.exec(text)?.[1] ?? '';
+  if (first !== digits && (first.length > 3 || regionsForCallingCode(first) === undefined)) return null;
+  const cc = internationalCode(digits);
+  return cc !== null && (first === digits || first === cc) ? cc : null;
 }
+
+const FIRST_GROUP = /^\s*(\d+)/;
 
 function withRepair(c: Checked, code: RepairCode, before: Checked): Checked {
   c.result.repairs = [...before.result.repairs, code];

@@ -104,9 +104,9 @@ export interface CheckResult {
   /** What the field said this number is (`Fax:`, `(mobile)`, `WhatsApp`), canonical; see core/labels.ts. */
   label: Label | null;
   /** Repair codes (core/codes.ts), in the order applied: what was changed to reach this reading. */
-  repairs: RepairCode[];
+  repairs: readonly RepairCode[];
   /** Warning codes (core/codes.ts): doubts a person should look at. */
-  warnings: WarningCode[];
+  warnings: readonly WarningCode[];
   /** SHORT_NUMBER only: whether the short number is an emergency number of the region. */
   emergency: boolean | null;
   /** Carrier selection code removed from the input (Brazil, Colombia…), digits. */

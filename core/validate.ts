@@ -135,7 +135,7 @@ function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
   const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
   const fixed = whole.valid ? null : repair(whole, text, ctx.rc);
   if (fixed !== null && fixed.valid) return [fixed];
-  const rows = plainNumbersIn(ctx, span);
+  const rows = plainNumbersIn(ctx, span, whole);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r.shorthand) continue;
@@ -150,10 +150,11 @@ function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
  *
  * Once the field's search budget is spent (only pathological fields get there), a span is read
  * without the search: whole if valid or short enough to be one number, else part by part.
+ * `known` is the span's whole reading when the caller has it already.
  */
-function plainNumbersIn(ctx: FieldCtx, span: Span): Checked[] {
+function plainNumbersIn(ctx: FieldCtx, span: Span, known?: Checked): Checked[] {
   const text = ctx.norm.text.slice(span.start, span.end);
-  const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
+  const whole = known ?? checkCached(ctx, text, inputOf(ctx, span), span.start);
   if (whole.valid) return [whole];
   const atoms = softAtoms(ctx.norm.text, span);
   if (atoms.spans.length <= 1) return [whole];
