@@ -7,7 +7,8 @@ import { parsePhoneNumberWithError, ParseError, type PhoneNumber } from 'libphon
 import type { CheckResult, ErrorReason, Region } from './types.ts';
 import type { RepairCode, WarningCode } from './codes.ts';
 import { countDigits } from './normalize.ts';
-import { regionsForCallingCode } from './metadata.ts';
+import { phoneNumberOf, regionsForCallingCode } from './metadata.ts';
+import { compileRegion } from './fastpath.ts';
 import { formatNationalOf, lengthOf, nationalPrefixOf, verdictOf } from './plan-mirror.ts';
 import { expandShorthand, SUBSTANTIAL_DIGITS, type Scored } from './split.ts';
 
@@ -192,8 +193,41 @@ function retryWithoutTrunkPrefix(pn: PhoneNumber, text: string): PhoneNumber | n
   }
 }
 
+/**
+ * Text that libphonenumber reads exactly as `+` and its digits: a `+`, then digits grouped only
+ * by spaces, dashes, dots and parentheses (its VALID_PUNCTUATION; no extension, no letters).
+ */
+const PLAIN_INTERNATIONAL = /^\+\d[\d .()-]*$/;
+const NOT_DIGIT = /\D/g;
+
+/**
+ * The reading of `+digits` text when the compiled classifier (core/fastpath.ts) finds it valid:
+ * the region it names is the one libphonenumber attributes the number to, with the same
+ * national significant number (the classifier's contract, proven by test/unit/fastpath.test.ts
+ * and bench/differential.ts), so the verdicts are those of a parse, without the parse. null
+ * when the text is not that shape or the number is not valid (the caller then parses).
+ */
+function fastInternational(text: string, input: string, region: Region | undefined): Checked | null {
+  if (!PLAIN_INTERNATIONAL.test(text)) return null;
+  const digits = text.replace(NOT_DIGIT, '');
+  for (let n = 1; n <= 3; n++) {
+    const regions = regionsForCallingCode(digits.slice(0, n));
+    if (regions === undefined) continue;
+    const nsn = digits.slice(n);
+    for (const r of regions) {
+      if ((r as string) === '001') return null; // non-geographic plans: parse
+      if (compileRegion(r).typeOf(nsn) !== undefined)
+        return fromParsed(phoneNumberOf(r, nsn), input, text, region, false);
+    }
+    return null; // calling codes are prefix-free
+  }
+  return null;
+}
+
 /** Parses letter-free `text` (already normalised) once and builds the result. Never throws. */
 export function checkText(text: string, input: string, region: Region | undefined): Checked {
+  const fast = fastInternational(text, input, region);
+  if (fast !== null) return fast;
   let pn: PhoneNumber;
   // ParseError is control flow here; capturing its stack trace costs more than the parse.
   const limit = Error.stackTraceLimit;

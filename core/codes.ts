@@ -7,7 +7,8 @@
 /** A repair: what was changed in the input to reach the reading reported. */
 export const REPAIR_CODES = {
   plus_added: {
-    meaning: 'Digits that start with a country calling code were read as international (a "+" was missing).',
+    meaning:
+      'Digits that start with a country calling code were read as international (a "+" was missing): proven by `(0)`, or grouped as calling code + number; an unbroken run of digits only with `repairs: all` or `numericSource`.',
     example: '`33 (0)1 42 68 53 00` (default US) → `+33142685300`',
   },
   idd_assumed: {
@@ -44,7 +45,7 @@ export const REPAIR_CODES = {
 export const WARNING_CODES = {
   possible_missing_plus: {
     meaning:
-      'Valid as written in the default region, and also valid read as international; `detail` names the other E.164.',
+      'Also valid read as international (a "+" may be missing): the number is valid as written, or an unbroken run of digits (read as international only with `repairs: all` or `numericSource`); `detail` names the other E.164.',
     example: '`33 1 42 68 53 00` (default DE) → `+4933142685300`; detail names `+33142685300` (FR)',
   },
   extension_without_digits: {

@@ -8,7 +8,7 @@ import type { Checked } from './check-text.ts';
 import { failed } from './check-text.ts';
 import type { Label, WarningCode } from './codes.ts';
 import type { PhoneNumber } from 'libphonenumber-js/max';
-import { annotationLabel, labelOfWord } from './labels.ts';
+import { annotationLabel, EXT_MARKER_BEFORE, labelOfWord } from './labels.ts';
 import { formatNationalOf } from './plan-mirror.ts';
 
 /** A copy of `c` with `label` set, unless it has one. */
@@ -63,14 +63,25 @@ export function withExt(c: Checked, ext: string, input = c.result.input): Checke
 }
 
 /**
- * Masked digits: two or more `X` outside a word, or `*`/`•`/`●` beside a digit or each other
- * (`+49 30 XXXX 567`, `555-01**`, `•••• 1234`). Letters are never read as digits.
+ * Masked digits: a run of two or more `X` (outside a word) or `*`/`•`/`●` that stands where
+ * digits would, touching a digit group or one separator away from it (`+49 30 XXXX 567`,
+ * `555-01**`, `•••• 1234`). One star is a footnote (`0171 1234567*`) or a USSD code (`*100#`),
+ * one bullet a separator (`020•7946•0321`), and `xxx` after an extension marker a placeholder:
+ * none of these is a mask. Letters are never read as digits.
  */
-const MASKED = /(?<!\p{L})(?:[Xx]{2,}|[*•●∙]{2,})(?!\p{L})|\d[*•●∙]|[*•●∙]\d/u;
+const MASK_RUN = /(?<!\p{L})(?:[Xx]{2,}|[*•●∙]{2,})(?!\p{L})/gu;
+const DIGIT_BEFORE = /[\dXx*•●∙][\s.()/-]?$/; // a digit, or another mask character (`55X-XXXX`)
+const DIGIT_AFTER = /^[\s.()/-]?\d/;
 
 /** True when `text` (one segment, normalised) hides digits behind mask characters. */
 export function isMasked(text: string): boolean {
-  return MASKED.test(text);
+  MASK_RUN.lastIndex = 0;
+  for (let m = MASK_RUN.exec(text); m !== null; m = MASK_RUN.exec(text)) {
+    const before = text.slice(0, m.index);
+    if (EXT_MARKER_BEFORE.test(before)) continue;
+    if (DIGIT_BEFORE.test(before) || DIGIT_AFTER.test(text.slice(m.index + m[0].length))) return true;
+  }
+  return false;
 }
 
 /** The MASKED row of a segment. */

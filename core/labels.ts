@@ -98,21 +98,35 @@ const EXT_MARKER =
   '內線|内线|内線|分機|分机|내선|ต่อ|تحويلة|داخلي|داخلی|שלוחה)';
 
 /**
+ * Most digits of an extension read from a word of another language, and of each further one in
+ * a list: extensions run to 4–5 digits, so a longer group after `/` or `,` is another number
+ * (`ext 21/612345678` is ext 21, then a mobile number).
+ */
+const MAX_EXT_DIGITS = 6;
+export const MAX_LISTED_EXT_DIGITS = 5;
+
+/**
  * An extension, or a list of them, at the end of a segment: a marker, then digits, then more
  * digits after `/`, `,`, `&` or `and`-words, each optionally with its own marker
  * (`Durchwahl 21`, `ext. 21/22`, `x21/x22`, `доб. 123`, `內線 21`). Group 1 holds the digits
  * part. A digits-free marker is {@link EXT_MARKER_ONLY}.
  */
 export const EXT_LIST_TAIL = new RegExp(
-  `(?:^|(?<=[\\s\\d,;(\\-]))\\(?${EXT_MARKER}\\s*[.:]?\\s*-?\\s*(\\d{1,9}(?:\\s*(?:[/,&]|\\s(?:and|und|y|e|et|ou|o|or|и)\\s)\\s*(?:${EXT_MARKER}\\s*[.:]?\\s*)?\\d{1,9})*)\\s*\\)?\\s*$`,
+  `(?:^|(?<=[\\s\\d,;(\\-]))\\(?${EXT_MARKER}\\s*[.:]?\\s*-?\\s*(\\d{1,${MAX_EXT_DIGITS}}(?:\\s*(?:[/,&]|\\s(?:and|und|y|e|et|ou|o|or|и)\\s)\\s*(?:${EXT_MARKER}\\s*[.:]?\\s*)?\\d{1,${MAX_LISTED_EXT_DIGITS}})*)\\s*\\)?\\s*$`,
   'iu',
 );
 
-/** A segment that is nothing but an extension marker and digits (`x22` after `…0100 x21,`). */
-export const EXT_ONLY = new RegExp(`^\\(?${EXT_MARKER}\\s*[.:]?\\s*(\\d{1,9})\\s*\\)?$`, 'iu');
+/** An extension marker at the end of `text` (before a placeholder such as `ext. xxx`). */
+export const EXT_MARKER_BEFORE = new RegExp(`(?:^|[\\s\\d(])${EXT_MARKER}\\s*[.:]?\\s*$`, 'iu');
 
-/** An extension marker with no digits (`+1 212 555 0100 ext.`): dropped with a warning. */
-export const EXT_MARKER_ONLY = new RegExp(`^\\(?${EXT_MARKER}\\s*[.:]?\\s*\\)?$`, 'iu');
+/** A segment that is nothing but an extension marker and digits (`x22` after `…0100 x21,`). */
+export const EXT_ONLY = new RegExp(`^\\(?${EXT_MARKER}\\s*[.:]?\\s*(\\d{1,${MAX_LISTED_EXT_DIGITS}})\\s*\\)?$`, 'iu');
+
+/**
+ * An extension marker with no digits, or with a placeholder (`+1 212 555 0100 ext.`, `ext. xxx`):
+ * dropped with a warning.
+ */
+export const EXT_MARKER_ONLY = new RegExp(`^\\(?${EXT_MARKER}\\s*[.:]?\\s*(?:[xX*•_]{2,6})?\\s*\\)?$`, 'iu');
 
 /** The digits of each extension in an EXT_LIST_TAIL digits part (`21/22` → [21, 22]). */
 export function extensionList(digits: string): string[] {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Metadata, getCountries } from 'libphonenumber-js/max';
+import { Metadata, getCountries, type PhoneNumber } from 'libphonenumber-js/max';
+import { PhoneNumber as CorePhoneNumber, type MetadataJson } from 'libphonenumber-js/core';
 import type { NumberType, Region } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -213,3 +214,20 @@ export function regionsForCallingCode(callingCode: string): readonly Region[] | 
 export function allRegions(): Region[] {
   return getCountries();
 }
+
+/**
+ * The PhoneNumber libphonenumber-js/max's parse() returns for a number it attributes to `region`
+ * with national significant number `nsn` (no extension, no carrier code): built from the
+ * metadata without parsing. For callers that already know both (core/check-text.ts fast path).
+ */
+export function phoneNumberOf(region: Region, nsn: string): PhoneNumber {
+  return new CountryPhoneNumber(region, nsn, RAW as unknown as MetadataJson) as unknown as PhoneNumber;
+}
+
+// PhoneNumber.js's constructor also takes (country, nationalNumber, metadata); its .d.ts only
+// declares (number, metadata).
+const CountryPhoneNumber = CorePhoneNumber as unknown as new (
+  country: string,
+  nationalNumber: string,
+  metadata: MetadataJson,
+) => CorePhoneNumber;

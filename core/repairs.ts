@@ -21,6 +21,7 @@ import { checkText, failed } from './check-text.ts';
 import { compileRegion } from './fastpath.ts';
 import { getRegionPlan, regionsForCallingCode } from './metadata.ts';
 import { renumberingOf } from './renumbering.ts';
+import { regexDfa, type Dfa } from './digit-dfa.ts';
 import { shortNumberOf } from './short-numbers.ts';
 import type { RepairCode } from './codes.ts';
 import { warned } from './field-repairs.ts';
@@ -50,6 +51,24 @@ const CC_THEN_TRUNK = /^\s*\(?\s*(\d{1,3})\s*\)?\s*\(\s*0\s*\)/;
  * regions, `011` in NANP, `0011` AU, `810` RU/KZ/BY, `010` JP, `001` MN/GY).
  */
 const FOREIGN_IDDS = ['0011', '011', '810', '010', '001', '00'] as const;
+
+/**
+ * The one foreign IDD `digits` (of `text`) start with that leaves a valid international number,
+ * or null. The IDD must end inside the first written group (`00 1 604…` is `00` then `1 604…`,
+ * never `001` then `604…`), and when two IDDs both leave a valid number (`001 649…`: +1 649 or
+ * +64 9…) the reading is ambiguous and nothing is assumed.
+ */
+function foreignIdd(text: string, digits: string): string | null {
+  const first = FIRST_GROUP.exec(text)?.[1] ?? '';
+  let found: string | null = null;
+  for (const idd of FOREIGN_IDDS) {
+    if (!digits.startsWith(idd) || idd.length > first.length) continue;
+    if (internationalCode(digits.slice(idd.length)) === null) continue;
+    if (found !== null) return null;
+    found = idd;
+  }
+  return found;
+}
 
 /**
  * The calling code of `digits` read as `+digits` when that is a valid number (fast path, no
@@ -118,9 +137,10 @@ const MIN_LOCAL_DIGITS = 6;
 const MAX_LOCAL_DIGITS = 8;
 
 /**
- * Does `region`'s plan require an area code on every fixed line and write national numbers with
- * a trunk prefix (its formats' national prefix formatting rule starts with it: DE `0$1`, RU `8 ($1)`)?
- * US (no trunk prefix in national format) and IT (no trunk prefix) do not.
+ * Is `digits` a local number of `region`: does its plan require an area code on every fixed line
+ * and write national numbers with a trunk prefix (its formats' national prefix formatting rule
+ * starts with it: DE `0$1`, RU `8 ($1)`; not US, with no trunk prefix in national format, nor IT),
+ * and does some area code in front make it a fixed line of the plan?
  */
 function localShape(region: Region, digits: string): boolean {
   const plan = getRegionPlan(region);
@@ -129,7 +149,54 @@ function localShape(region: Region, digits: string): boolean {
   if (!plan.formats.some((f) => f.nationalPrefixFormattingRule?.startsWith(np))) return false;
   const fixed = plan.types.FIXED_LINE?.possibleLengths ?? plan.possibleLengths;
   const maxFixed = fixed.length ? fixed[fixed.length - 1]! : 0;
-  return digits.length >= MIN_LOCAL_DIGITS && digits.length <= Math.min(maxFixed - 2, MAX_LOCAL_DIGITS);
+  if (digits.length < MIN_LOCAL_DIGITS || digits.length > Math.min(maxFixed - 2, MAX_LOCAL_DIGITS)) return false;
+  return someAreaCodeFits(region, digits);
+}
+
+/** Longest area code (national destination code) tried in front of a local number. */
+const MAX_AREA_CODE_DIGITS = 5;
+const areaStarts = new Map<Region, { dfa: Dfa; states: Int32Array } | null>();
+
+/**
+ * Is there an area code of 1–MAX_AREA_CODE_DIGITS digits that makes `digits` a fixed line of
+ * `region` (its FIXED_LINE pattern as a DFA, core/digit-dfa.ts)? The states reachable after each
+ * area-code length are computed once per region; each is then run over `digits`.
+ */
+function someAreaCodeFits(region: Region, digits: string): boolean {
+  let entry = areaStarts.get(region);
+  if (entry === undefined) {
+    entry = null;
+    const pattern = getRegionPlan(region).types.FIXED_LINE?.pattern;
+    if (pattern) {
+      try {
+        const dfa = regexDfa(pattern);
+        const seen = new Set<number>();
+        let layer = [0];
+        for (let k = 1; k <= MAX_AREA_CODE_DIGITS; k++) {
+          const next = new Set<number>();
+          for (const st of layer)
+            for (let d = 0; d < 10; d++) {
+              const t = dfa.trans[st * 10 + d]!;
+              if (t !== dfa.dead && dfa.live[t]) next.add(t);
+            }
+          for (const t of next) seen.add(t);
+          layer = [...next];
+        }
+        entry = { dfa, states: Int32Array.from(seen) };
+      } catch {
+        entry = null; // a pattern outside the DFA compiler's subset: no LOCAL_NUMBER verdict
+      }
+    }
+    areaStarts.set(region, entry);
+  }
+  if (entry === null) return false;
+  const { dfa, states } = entry;
+  for (const start of states) {
+    let st = start;
+    for (let i = 0; i < digits.length && st !== dfa.dead; i++) st = dfa.trans[st * 10 + (digits.charCodeAt(i) - 48)]!;
+    if (st !== dfa.dead && dfa.accept[st]) return true;
+  }
+  return false;
 }
 
 /**
@@ -193,15 +260,25 @@ export function repair(c: Checked, text: string, rc: RepairCtx): Checked {
     // IDD and missing-plus readings need a default region: without one a national reading is
     // impossible anyway, and `00…` without a region stays INVALID_COUNTRY (shared case P5b).
     if (region !== undefined && (digits[0] === '0' || digits[0] === '8')) {
-      for (const idd of FOREIGN_IDDS) {
-        if (!digits.startsWith(idd) || internationalCode(digits.slice(idd.length)) === null) continue;
+      const idd = foreignIdd(text, digits);
+      if (idd !== null) {
         const alt = reread('+' + digits.slice(idd.length), input, region);
         if (alt !== null) return withRepair(alt, 'idd_assumed', c);
       }
     }
     if (region !== undefined && missingPlus(text, digits) !== null) {
       const alt = reread('+' + digits, input, region);
-      if (alt !== null) return withRepair(alt, 'plus_added', c);
+      // Grouped as calling code + number, the field shows it; one unbroken run of digits may as
+      // well be a national number with a typo (`6707021255` in CM is not Timor-Leste), so it is
+      // read so only where a spreadsheet is known to drop the `+` (all, numericSource).
+      const grouped = !/^\d+$/.test(text.trim());
+      if (alt !== null && (grouped || rc.mode === 'all' || rc.numericSource)) return withRepair(alt, 'plus_added', c);
+      if (alt !== null)
+        return warned(
+          c,
+          'possible_missing_plus',
+          `may be an international number without its "+": ${alt.result.e164} (${alt.result.region ?? '?'})`,
+        );
     }
     if (region !== undefined && digits[0] !== '0') {
       const plan = getRegionPlan(region);

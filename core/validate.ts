@@ -38,6 +38,7 @@ import {
   EXT_TAIL,
   extensionList,
   LEADING_LABEL,
+  MAX_LISTED_EXT_DIGITS,
 } from './labels.ts';
 import {
   expandExponent,
@@ -124,18 +125,20 @@ function evalGroup(ctx: FieldCtx, span: Span, prev: Checked | null, boundary: Bo
 }
 
 /**
- * Numbers in a letter-free span, repaired (core/repairs.ts) as the mode allows. The repairs
- * run on the span as a whole first (`00 33 1 42 68 53 00` in CA is one number, not parts to
- * split), then on each row of the split: never on the candidates the split search scores, so
- * the search costs what it costs without repairs.
+ * Numbers in a letter-free span, repaired (core/repairs.ts) as the mode allows. When the plain
+ * split finds no valid number, the span is repaired as a whole first (`00 33 1 42 68 53 00` in
+ * CA is one number, not parts); else each row of the split is repaired on its own. Never on
+ * the candidates the split search scores, so the search costs what it costs without repairs.
  */
 function numbersIn(ctx: FieldCtx, span: Span): Checked[] {
   if (ctx.rc.mode === 'none') return plainNumbersIn(ctx, span);
   const text = ctx.norm.text.slice(span.start, span.end);
   const whole = checkCached(ctx, text, inputOf(ctx, span), span.start);
-  const fixed = whole.valid ? null : repair(whole, text, ctx.rc);
-  if (fixed !== null && fixed.valid) return [fixed];
   const rows = plainNumbersIn(ctx, span, whole);
+  // The span repaired as a whole only when the split found no valid number: a repair must not
+  // glue `49 86 11 43 44 32` (two FO numbers) into one DE number.
+  const fixed = whole.valid || rows.some((r) => r.valid) ? null : repair(whole, text, ctx.rc);
+  if (fixed !== null && fixed.valid) return [fixed];
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (r.shorthand) continue;
@@ -271,8 +274,8 @@ function segmentRows(ctx: FieldCtx, seg: Span, repairing: boolean): Checked[] {
       if (repairing && !r.mixed) {
         const annotation = annotationLabel(words);
         if (annotation !== null) {
-          // `… 0321 (mobile)` names the numbers before it; `Handy 0171 …` the ones after it.
-          if (out.length > unlabelled) labelRows(out, annotation, unlabelled);
+          // `… 0321 (mobile)` names the number right before it; `Handy 0171 …` the ones after it.
+          if (out.length > unlabelled) labelRows(out, annotation, out.length - 1);
           else pending = annotation;
           unlabelled = out.length;
           continue;
@@ -417,9 +420,12 @@ function moreExtensions(ctx: FieldCtx, seg: Segment, rows: Checked[]): boolean {
   if (prev === undefined || prev.result.e164 === null) return false;
   const segText = ctx.norm.text.slice(seg.start, seg.end);
   const marked = EXT_ONLY.exec(segText);
-  const ext =
-    marked?.[1] ??
-    (prev.result.ext !== null && /^\d+$/.test(segText) && segText.length === prev.result.ext.length ? segText : null);
+  const bare =
+    prev.result.ext !== null &&
+    /^\d+$/.test(segText) &&
+    segText.length === prev.result.ext.length &&
+    segText.length <= MAX_LISTED_EXT_DIGITS;
+  const ext = marked?.[1] ?? (bare ? segText : null);
   if (ext === null || ext === undefined) return false;
   if (prev.result.ext === null) rows[rows.length - 1] = withExt(prev, ext);
   else rows.push(placed(withExt(prev, ext, inputOf(ctx, seg)), seg.start));

@@ -172,8 +172,15 @@ test('possible_missing_plus names the international reading of a number valid bo
     for (const r of validateField(digits, 'DE')) {
       if (r.warnings.includes('possible_missing_plus')) {
         found++;
-        assert.match(r.detail!, /also valid read as international: \+\d+/);
-        assert.equal(r.repairs.length, 0, 'the national reading is kept');
+        assert.match(
+          r.detail!,
+          /(also valid read as international|may be an international number without its "\+"): \+\d+/,
+        );
+        assert.equal(
+          r.repairs.length,
+          0,
+          'the national reading is kept: an unbroken run of digits gets no plus under safe',
+        );
       }
     }
   }
@@ -342,4 +349,45 @@ test('property: random digits plain libphonenumber reads as valid keep their E.1
     ),
     { numRuns: 20000 },
   );
+});
+
+// Regressions found by an adversarial review of the first version (each once gave a wrong number).
+test('an IDD is read only where the written groups put it, and not when two IDDs both fit', () => {
+  expectRows('00 1 604 628 7884', 'US', [{ e164: '+16046287884', repairs: ['idd_assumed'] }]); // not +60 (MY)
+  expectRows('001 649 313 5450', 'US', [{ valid: false, repairs: [] }]); // +1 649 (TC) or +64 9 (NZ)
+});
+
+test('a repair of the whole never beats a split that has a valid number', () => {
+  expectRows('64 21 22 56 - 21', 'NO', [{ e164: '+4764212256' }, { e164: null }]);
+  expectRows('010-4763-0994 - 21', 'KR', [{ e164: '+821047630994' }, { e164: null }]);
+  expectRows('49 86 11 43 44 32', 'FO', [{ e164: '+298498611' }, { e164: '+298434432' }]); // not one DE number
+  expectRows('381 1663 376 3444', 'IO', [{ e164: '+2463811663' }, { e164: '+2463763444' }]);
+});
+
+test('an unbroken run of digits gets a plus only with repairs all or a numeric source', () => {
+  expectRows('6707021255', 'CM', [{ valid: false, repairs: [], warnings: ['possible_missing_plus'] }]); // a CM typo, not TL
+  expectRows('442079460321', 'US', [{ e164: '+442079460321', repairs: ['plus_added'] }], { numericSource: true });
+  expectRows('442079460321', 'US', [{ e164: '+442079460321', repairs: ['plus_added'] }], { repairs: 'all' });
+});
+
+test('one star, one bullet or an extension placeholder is not a mask', () => {
+  expectRows('0171 1234567*', 'DE', [{ e164: '+491711234567' }]);
+  expectRows('01805 123456*', 'DE', [{ e164: '+491805123456' }]);
+  expectRows('+1 212 555 0100 ext. xxx', 'US', [{ e164: '+12125550100', warnings: ['extension_without_digits'] }]);
+  expectRows('*100#', 'GB', [{ error: 'NOT_A_NUMBER' }]);
+});
+
+test('a long group after an extension is another number, not an extension', () => {
+  const [first, second] = expectRows('212 555 0100 ext 1234567, 7654321', 'US', [{ ext: '1234567' }, { ext: null }]);
+  assert.equal(first!.e164, '+12125550100');
+  assert.notEqual(second!.e164, '+12125550100');
+});
+
+test('an annotation after several numbers labels only the one right before it', () => {
+  expectRows('030 1234567 / 0171 1234567 (mobile)', 'DE', [{ label: null }, { label: 'mobile' }]);
+});
+
+test('LOCAL_NUMBER only when some area code makes the digits a fixed line', () => {
+  expectRows('81436807', 'CD', [{ repairs: [] }]); // a mobile missing a digit: no area code fits
+  assert.notEqual(validateField('81436807', 'CD')[0]!.error, 'LOCAL_NUMBER');
 });

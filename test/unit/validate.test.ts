@@ -315,3 +315,44 @@ test('the plan mirror gives libphonenumber-js getType, isValid and formatNationa
     { numRuns: 5000 },
   );
 });
+
+test('property: +digits text read without a parse (the fast path) gives what libphonenumber-js parse gives', () => {
+  const grouped = (digits: string, cuts: number[], sep: string) => {
+    let out = '';
+    for (let i = 0; i < digits.length; i++) out += (cuts.includes(i) && i > 0 ? sep : '') + digits[i];
+    return '+' + out;
+  };
+  const compare = (text: string) => {
+    const r = validateOne(text, null);
+    let pn;
+    try {
+      pn = parsePhoneNumberWithError(text);
+    } catch {
+      assert.equal(r.valid, false, text);
+      return;
+    }
+    assert.equal(r.valid, pn.isValid(), `valid ${text}`);
+    if (!r.valid) return;
+    assert.equal(r.e164, pn.number, `e164 ${text}`);
+    assert.equal(r.region, pn.country ?? null, `region ${text}`);
+    assert.equal(r.type, pn.getType() ?? null, `type ${text}`);
+    assert.equal(r.national, pn.formatNational(), `national ${text}`);
+    assert.equal(r.possible, pn.isPossible(), `possible ${text}`);
+  };
+  for (const c of countries) compare(getExampleNumber(c, examples)!.number);
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...countries),
+      fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 4 }),
+      fc.constantFrom(' ', '-', '.', ' - '),
+      fc.stringMatching(/^[0-9]{0,2}$/),
+      (c, cuts, sep, tail) => {
+        const ex = getExampleNumber(c, examples)!;
+        const digits = ex.number.slice(1);
+        compare(grouped(digits, cuts, sep));
+        compare(grouped(digits.slice(0, -tail.length || undefined) + tail, cuts, sep)); // nearby numbers
+      },
+    ),
+    { numRuns: 4000 },
+  );
+});
