@@ -122,6 +122,37 @@ export type BatchView = Static<typeof BatchView>;
 
 export const BatchPage = Type.Object({ items: Type.Array(BatchView), nextCursor: Nullable(Type.String()) });
 
+const Counts = (description: string) =>
+  Type.Array(Type.Object({ key: Type.String(), count: Type.Integer() }), { description });
+
+/** What a batch holds, in counts (batches/service.ts summary; db/numbers.ts NumbersSummary). */
+export const SummaryView = Type.Object({
+  valid: Type.Integer({ description: 'Stored numbers that are valid (counted from the rows).' }),
+  invalid: Type.Integer({ description: 'Stored numbers that are not valid.' }),
+  byType: Counts('Numbers per number type (`-` for none), most first, at most 8.'),
+  byRegion: Counts('Numbers per region (`-` for none), most first, at most 10.'),
+  regions: Type.Integer({ description: 'Distinct regions among the numbers.' }),
+  errors: Counts('Invalid numbers per error code, most first.'),
+  repairs: Counts('Numbers per repair code (README "Messy input"); a number may count under several.'),
+  warnings: Counts('Numbers per warning code; a number may count under several.'),
+  labels: Counts('Numbers per label the field gave them.'),
+  sample: Type.Array(Type.String(), { description: 'The first few valid numbers, E.164.' }),
+  declared: Type.Union(
+    [
+      Type.Object({
+        inDeclaredRegion: Type.Integer(),
+        inOtherRegion: Type.Integer(),
+        rowsWithSeveral: Type.Integer(),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'Validate batches whose rows declared a region: valid numbers in that region vs another, and rows holding several numbers.',
+    },
+  ),
+});
+
 export const ProgressView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   status: Type.String(),

@@ -159,6 +159,18 @@ program
   });
 
 program
+  .command('summary')
+  .description(
+    'Print what a batch holds as JSON: counts by type, region, error, repair, warning and label (GET /api/v1/batches/:id/summary).',
+  )
+  .argument('<batch>', 'batch id (UUID)', batchId)
+  .addOption(projectOption())
+  .action(async (batch: string, o: { project: string }) => {
+    const summary = await withService(({ service }) => service.summary(o.project, batch));
+    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  });
+
+program
   .command('cancel')
   .description('Cancel a running batch.')
   .argument('<batch>', 'batch id (UUID)', batchId)

@@ -61,17 +61,27 @@ export async function countInputs(pool: pg.Pool, batchId: string): Promise<numbe
 }
 
 /**
- * Copies an earlier batch's numbers (raw input, else E.164) in as this batch's inputs, in one
- * transaction that replaces any inputs already there (so a retry copies again, never twice).
- * The caller has checked that the referenced batch is in the same project. Returns the rows copied.
+ * Copies an earlier batch's numbers in as this batch's inputs, one input per stored number, in
+ * one transaction that replaces any inputs already there (so a retry copies again, never twice).
+ * A number that had an E.164 is copied as that E.164 (with ` ext. ` and its extension): it reads
+ * back as exactly that one number, whatever its field looked like (a shorthand `3`, the second
+ * extension of `x21, x22`), so re-validating counts the same numbers. Any other number is copied
+ * as its raw part, with the region it was read in (its own, else its row's or batch's default
+ * region, so `911` stays a US short number). The caller has checked that the referenced batch is in the same project.
+ * Returns the rows copied.
  */
 export async function copyInputsFromBatch(pool: pg.Pool, batchId: string, refBatchId: string): Promise<number> {
   return withTransaction(pool, async (client) => {
     await client.query('DELETE FROM batch_inputs WHERE batch_id = $1', [batchId]);
     const r = await client.query(
       `INSERT INTO batch_inputs (batch_id, row_no, raw, default_region)
-       SELECT $1, row_number() OVER (ORDER BY seq, part) - 1, coalesce(raw, e164), region
-       FROM numbers WHERE batch_id = $2 AND coalesce(raw, e164) IS NOT NULL`,
+       SELECT $1, row_number() OVER (ORDER BY n.seq, n.part) - 1,
+              coalesce(n.e164 || coalesce(' ext. ' || n.ext, ''), n.raw),
+              coalesce(n.region, i.default_region, b.spec->'validate'->>'defaultRegion')
+       FROM numbers n
+       JOIN batches b ON b.id = n.batch_id
+       LEFT JOIN batch_inputs i ON i.batch_id = n.batch_id AND i.row_no = n.seq
+       WHERE n.batch_id = $2 AND coalesce(n.e164, n.raw) IS NOT NULL`,
       [batchId, refBatchId],
     );
     return r.rowCount ?? 0;

@@ -190,6 +190,9 @@ function unescapeCopyText(): Transform {
 
 /** What a batch holds, in a few counts: for a summary a person reads. */
 export interface NumbersSummary {
+  /** Stored numbers that are valid / not valid (counted from the rows, not the batch's counters). */
+  valid: number;
+  invalid: number;
   /** Numbers per number type (`-` for none), most first, at most 8. */
   byType: Array<{ key: string; count: number }>;
   /** Numbers per region (`-` for none), most first, at most 10. */
@@ -232,8 +235,10 @@ export async function summarizeNumbers(pool: pg.Pool, batchId: string): Promise<
     );
     return r.rows.map((x) => ({ key: x.k, count: x.n }));
   };
-  const regions = await pool.query<{ n: number }>(
-    'SELECT count(DISTINCT region)::int AS n FROM numbers WHERE batch_id = $1',
+  const regions = await pool.query<{ n: number; valid: number; invalid: number }>(
+    `SELECT count(DISTINCT region)::int AS n, count(*) FILTER (WHERE valid)::int AS valid,
+            count(*) FILTER (WHERE NOT valid)::int AS invalid
+     FROM numbers WHERE batch_id = $1`,
     [batchId],
   );
   const sample = await pool.query<{ e164: string }>(
@@ -250,6 +255,8 @@ export async function summarizeNumbers(pool: pg.Pool, batchId: string): Promise<
   );
   const d = declared.rows[0];
   return {
+    valid: regions.rows[0]?.valid ?? 0,
+    invalid: regions.rows[0]?.invalid ?? 0,
     byType: await counts('number_type', 'TRUE', 8),
     byRegion: await counts('region'),
     regions: regions.rows[0]?.n ?? 0,

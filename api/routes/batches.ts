@@ -36,6 +36,7 @@ import {
   ListBatchesQuery,
   ProgressView,
   Security,
+  SummaryView,
 } from '../schemas.ts';
 
 export interface BatchRouteDeps {
@@ -192,6 +193,22 @@ export function registerBatchRoutes(app: FastifyInstance, deps: BatchRouteDeps):
       await service.cancel(req.auth!.project, req.params.id);
       return reply.code(202).send({ id: req.params.id, status: 'cancelling' });
     },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/api/v1/batches/:id/summary',
+    {
+      schema: {
+        summary: 'What a batch holds: counts by type, region, error, repair, warning and label',
+        description:
+          'Read from the stored numbers (a few scans of the batch: seconds for tens of millions), so the counts are those of the rows stored so far.',
+        tags: ['batches'],
+        params: IdParams,
+        response: { 200: SummaryView, ...errorResponses(404) },
+        security: Security,
+      },
+    },
+    async (req) => service.summary(req.auth!.project, req.params.id),
   );
 
   app.get<{ Params: IdParams }>(

@@ -521,6 +521,22 @@ describe('every entry point agrees', () => {
       .split('\n')
       .map((l) => fields(JSON.parse(l)));
     assert.deepEqual((await viewsOf(up.json.id)).ndjson, expected, 'upload with query options vs check');
+
+    // The summary counts what the stored rows say, each repair, warning and label included.
+    const summary = await http(r!.url, `/api/v1/batches/${up.json.id}/summary`, { token: A });
+    assert.equal(summary.status, 200, summary.text);
+    const tally = (codes: string[]) => {
+      const m = new Map<string, number>();
+      for (const c of codes) m.set(c, (m.get(c) ?? 0) + 1);
+      return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([key, count]) => ({ key, count }));
+    };
+    assert.deepEqual(summary.json.repairs, tally(expected.flatMap((l: { repairs: string[] }) => l.repairs)));
+    assert.deepEqual(summary.json.warnings, tally(expected.flatMap((l: { warnings: string[] }) => l.warnings)));
+    assert.equal(summary.json.valid, expected.filter((l: { valid: boolean }) => l.valid).length);
+    assert.equal(summary.json.invalid, expected.filter((l: { valid: boolean }) => !l.valid).length);
+    assert.deepEqual(summary.json, await stack.service.summary('alpha', up.json.id));
+    const other = await http(r!.url, `/api/v1/batches/${up.json.id}/summary`, { token: B });
+    assert.equal(other.status, 404, "another project's batch is not found");
   });
 });
 
@@ -754,6 +770,7 @@ describe('REST', () => {
       '/api/v1/batches/{id}',
       '/api/v1/batches/{id}/cancel',
       '/api/v1/batches/{id}/progress',
+      '/api/v1/batches/{id}/summary',
       '/api/v1/batches/{id}/numbers',
       '/api/v1/batches/{id}/export',
       '/api/v1/validate',

@@ -211,6 +211,20 @@ test('cancel while the batch is still being prepared: it stays cancelled', async
   assert.equal(b.processed, ledger.rows[0].n);
 });
 
+test('batchRef re-checks exactly the numbers the referenced batch stored, shorthand and extension lists included', async () => {
+  const inline = ['+27 (0) 31 905 4222/3/4', '+1 212 555 0100 x21, x22', 'not a number', '911'];
+  const source = await start({ validate: { defaultRegion: 'US', source: { inline } } });
+  assert.equal((await wait(source.batchId)).status, 'succeeded');
+  const again = await start({ validate: { source: { batchRef: source.batchId } } });
+  assert.equal((await wait(again.batchId)).status, 'succeeded');
+  const numbers = async (id: string) =>
+    (await stack.pool.query('SELECT e164, ext, valid, error FROM numbers WHERE batch_id = $1 ORDER BY seq, part', [id]))
+      .rows;
+  const before = await numbers(source.batchId);
+  assert.equal(before.length, 7, 'three shorthand numbers, two extensions, a text row, a short number');
+  assert.deepEqual(await numbers(again.batchId), before);
+});
+
 test("batchRef reads only a batch of the same project; another project's batch is not found", async () => {
   const secret = await start(
     { validate: { defaultRegion: 'GB', source: { inline: ['+44 20 7946 0999 secret-of-alpha'] } } },

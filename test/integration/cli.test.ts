@@ -89,8 +89,8 @@ test('region flags follow the core: case-insensitive, UK means GB, unknown regio
   assert.match(seed.stderr, /--seed \(generate\.seed\)/);
 });
 
-test('export, status and cancel refuse a batch id that is not a UUID before contacting any server', () => {
-  for (const cmd of ['export', 'status', 'cancel']) {
+test('export, status, summary and cancel refuse a batch id that is not a UUID before contacting any server', () => {
+  for (const cmd of ['export', 'status', 'summary', 'cancel']) {
     const r = run([cmd, 'batch-7']);
     assert.notEqual(r.status, 0, cmd);
     assert.match(r.stderr, /<batch> must be a batch id \(UUID\), got "batch-7"/, cmd);
