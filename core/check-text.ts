@@ -8,7 +8,7 @@ import type { CheckResult, ErrorReason, Region } from './types.ts';
 import type { RepairCode, WarningCode } from './codes.ts';
 import { countDigits } from './normalize.ts';
 import { phoneNumberOf, regionsForCallingCode } from './metadata.ts';
-import { compileRegion } from './fastpath.ts';
+import { readInternational } from './fastpath.ts';
 import { formatNationalOf, lengthOf, nationalPrefixOf, verdictOf } from './plan-mirror.ts';
 import { expandShorthand, SUBSTANTIAL_DIGITS, type Scored } from './split.ts';
 
@@ -209,19 +209,8 @@ const NOT_DIGIT = /\D/g;
  */
 function fastInternational(text: string, input: string, region: Region | undefined): Checked | null {
   if (!PLAIN_INTERNATIONAL.test(text)) return null;
-  const digits = text.replace(NOT_DIGIT, '');
-  for (let n = 1; n <= 3; n++) {
-    const regions = regionsForCallingCode(digits.slice(0, n));
-    if (regions === undefined) continue;
-    const nsn = digits.slice(n);
-    for (const r of regions) {
-      if ((r as string) === '001') return null; // non-geographic plans: parse
-      if (compileRegion(r).typeOf(nsn) !== undefined)
-        return fromParsed(phoneNumberOf(r, nsn), input, text, region, false);
-    }
-    return null; // calling codes are prefix-free
-  }
-  return null;
+  const read = readInternational(text.replace(NOT_DIGIT, ''));
+  return read.kind === 'valid' ? fromParsed(phoneNumberOf(read.region, read.nsn), input, text, region, false) : null;
 }
 
 /** Parses letter-free `text` (already normalised) once and builds the result. Never throws. */

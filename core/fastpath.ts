@@ -13,7 +13,7 @@
  * Speed comes from compiling each pattern once (libphonenumber builds a RegExp per match in
  * helpers/matchesEntirely.js) and from starting at the known region instead of parsing text.
  */
-import { MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, getRegionPlan } from './metadata.ts';
+import { MAX_LENGTH_FOR_NSN, MIN_LENGTH_FOR_NSN, getRegionPlan, regionsForCallingCode } from './metadata.ts';
 import { anchored, numberType, testRegExp, typeRules, validType, type TypeRules } from './number-type.ts';
 import type { NumberType, Region } from './types.ts';
 
@@ -165,4 +165,35 @@ export function compileRegion(region: Region): RegionClassifier {
  */
 export function classifyNational(region: Region, nsn: string): Classification {
   return compileRegion(region).classify(nsn);
+}
+
+/** How `+digits` reads: see {@link readInternational}. */
+export type InternationalReading =
+  | { kind: 'valid'; region: Region; callingCode: string; nsn: string; type: NumberType | null }
+  | { kind: 'non-geographic'; callingCode: string }
+  | { kind: 'invalid' };
+
+const NOT_VALID: InternationalReading = Object.freeze({ kind: 'invalid' });
+
+/**
+ * `digits` (ASCII digits, no `+`) read as `'+' + digits` by the classifiers: `valid` with the
+ * region libphonenumber attributes the number to (the one region of its calling code whose
+ * classifier accepts it: see compileRegion), `non-geographic` for a calling code of the
+ * non-geographic plans (+800, +979…, region `001`; the caller parses those), else `invalid`.
+ * Calling codes are prefix-free (ITU-T E.164), so the first 1–3 digits that name one decide.
+ */
+export function readInternational(digits: string): InternationalReading {
+  for (let n = 1; n <= 3; n++) {
+    const callingCode = digits.slice(0, n);
+    const regions = regionsForCallingCode(callingCode);
+    if (regions === undefined) continue;
+    const nsn = digits.slice(n);
+    for (const r of regions) {
+      if ((r as string) === '001') return { kind: 'non-geographic', callingCode };
+      const type = compileRegion(r).typeOf(nsn);
+      if (type !== undefined) return { kind: 'valid', region: r, callingCode, nsn, type };
+    }
+    return NOT_VALID;
+  }
+  return NOT_VALID;
 }

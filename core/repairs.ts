@@ -18,7 +18,7 @@
  */
 import type { Checked } from './check-text.ts';
 import { checkText, failed } from './check-text.ts';
-import { compileRegion } from './fastpath.ts';
+import { compileRegion, readInternational } from './fastpath.ts';
 import { getRegionPlan, regionsForCallingCode } from './metadata.ts';
 import { renumberingOf } from './renumbering.ts';
 import { regexDfa, type Dfa } from './digit-dfa.ts';
@@ -76,21 +76,10 @@ function foreignIdd(text: string, digits: string): string | null {
  */
 function internationalCode(digits: string): string | null {
   if (digits.length < 4 || digits[0] === '0') return null;
-  for (let n = 1; n <= 3; n++) {
-    const cc = digits.slice(0, n);
-    const regions = regionsForCallingCode(cc);
-    if (regions === undefined) continue;
-    const nsn = digits.slice(n);
-    for (const r of regions) {
-      if ((r as string) === '001') {
-        if (regions.length === 1 && checkText('+' + digits, '', undefined).valid) return cc; // non-geographic
-        continue;
-      }
-      if (compileRegion(r).typeOf(nsn) !== undefined) return cc;
-    }
-    return null; // calling codes are prefix-free: no longer one can match
-  }
-  return null;
+  const read = readInternational(digits);
+  if (read.kind === 'valid') return read.callingCode;
+  // A non-geographic plan (+800, +979…) has no classifier: ask the parse.
+  return read.kind === 'non-geographic' && checkText('+' + digits, '', undefined).valid ? read.callingCode : null;
 }
 
 /** Fewest digits read as an international number written without `+` (cc plus a full NSN). */
