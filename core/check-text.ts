@@ -8,7 +8,7 @@ import type { CheckResult, ErrorReason, Region } from './types.ts';
 import type { RepairCode, WarningCode } from './codes.ts';
 import { countDigits } from './normalize.ts';
 import { phoneNumberOf, regionsForCallingCode } from './metadata.ts';
-import { readInternational } from './fastpath.ts';
+import { readInternational, readNational } from './fastpath.ts';
 import { formatNationalOf, lengthOf, nationalPrefixOf, verdictOf } from './plan-mirror.ts';
 import { expandShorthand, SUBSTANTIAL_DIGITS, type Scored } from './split.ts';
 
@@ -208,14 +208,33 @@ const NOT_DIGIT = /\D/g;
  * when the text is not that shape or the number is not valid (the caller then parses).
  */
 function fastInternational(text: string, input: string, region: Region | undefined): Checked | null {
-  if (!PLAIN_INTERNATIONAL.test(text)) return null;
+  if (text.length > MAX_INPUT_LENGTH || !PLAIN_INTERNATIONAL.test(text)) return null;
   const read = readInternational(text.replace(NOT_DIGIT, ''));
+  return read.kind === 'valid' ? fromParsed(phoneNumberOf(read.region, read.nsn), input, text, region, false) : null;
+}
+
+/**
+ * National-format text libphonenumber reads as its digits alone: digits grouped by the same
+ * punctuation, an optional opening `(` (parse starts at the first digit: extractFormattedPhoneNumber.js).
+ */
+const PLAIN_NATIONAL = /^\(?\d[\d .()-]*$/;
+/** parse.js MAX_INPUT_STRING_LENGTH: longer text is TOO_LONG before any digit is read. */
+const MAX_INPUT_LENGTH = 250;
+
+/**
+ * The same for text in national format with a default region (readNational in
+ * core/fastpath.ts mirrors parse(text, region), IDD included). null when the text is not that
+ * shape or the reading is not proven valid (the caller then parses).
+ */
+function fastNational(text: string, input: string, region: Region | undefined): Checked | null {
+  if (region === undefined || text.length > MAX_INPUT_LENGTH || !PLAIN_NATIONAL.test(text)) return null;
+  const read = readNational(region, text.replace(NOT_DIGIT, ''));
   return read.kind === 'valid' ? fromParsed(phoneNumberOf(read.region, read.nsn), input, text, region, false) : null;
 }
 
 /** Parses letter-free `text` (already normalised) once and builds the result. Never throws. */
 export function checkText(text: string, input: string, region: Region | undefined): Checked {
-  const fast = fastInternational(text, input, region);
+  const fast = fastInternational(text, input, region) ?? fastNational(text, input, region);
   if (fast !== null) return fast;
   let pn: PhoneNumber;
   // ParseError is control flow here; capturing its stack trace costs more than the parse.

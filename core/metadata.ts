@@ -100,6 +100,14 @@ export interface RegionPlan extends NumberingPlan {
   /** `nationalPrefixForParsing()` (falls back to nationalPrefix), or null. */
   nationalPrefixForParsing: string | null;
   nationalPrefixTransformRule: string | null;
+  /**
+   * The same two of the region's own plan: what parse() strips from a number written in national
+   * format with this default region (it selects the region's plan, not the calling code's).
+   */
+  ownPrefixForParsing: string | null;
+  ownPrefixTransformRule: string | null;
+  /** `IDDPrefix()`: the pattern of the region's international (IDD) prefixes, e.g. "00", or null. */
+  iddPrefix: string | null;
 }
 
 interface TypeApi {
@@ -123,6 +131,7 @@ interface NumberingPlanApi {
   nationalPrefix(): string | undefined;
   nationalPrefixForParsing(): string | undefined;
   nationalPrefixTransformRule(): string | undefined;
+  IDDPrefix(): string | undefined;
 }
 /** The parts of libphonenumber-js's Metadata class used here (not in its .d.ts). */
 interface MetadataApi {
@@ -200,6 +209,9 @@ export function getRegionPlan(region: Region): RegionPlan {
     leadingDigits: np.leadingDigits() || null,
     nationalPrefixForParsing: mainPlan.numberingPlan.nationalPrefixForParsing() || null,
     nationalPrefixTransformRule: mainPlan.numberingPlan.nationalPrefixTransformRule() || null,
+    ownPrefixForParsing: np.nationalPrefixForParsing() || null,
+    ownPrefixTransformRule: np.nationalPrefixTransformRule() || null,
+    iddPrefix: np.IDDPrefix() || null,
   };
   planCache.set(region, plan);
   return plan;

@@ -329,6 +329,9 @@ function segmentRows(ctx: FieldCtx, seg: Span, repairing: boolean): Checked[] {
   return out;
 }
 
+/** Extension markers without a letter (`#21`, `~21`). */
+const MARKER_SIGN = /[#~]/;
+
 /**
  * The rows of a segment one of the segment-wide repairs reads (masked digits, Brazil's `0xx`
  * carrier slot, an extension word or list libphonenumber does not read), or null when none
@@ -345,6 +348,9 @@ function repairedSegment(ctx: FieldCtx, seg: Span, segText: string): Checked[] |
     }
   }
   if (isMasked(segText)) return [placed(maskedRow(input, countDigits(segText)), seg.start)];
+  // Every extension marker has a letter or is `#`/`~`: most segments (a label already cut off)
+  // skip the two extension patterns.
+  if (!HAS_LETTER.test(segText) && !MARKER_SIGN.test(segText)) return null;
   if (EXT_TAIL.test(segText)) return null; // libphonenumber reads it
   const list = EXT_LIST_TAIL.exec(segText);
   if (list === null || !DIGIT.test(segText.slice(0, list.index))) return null;

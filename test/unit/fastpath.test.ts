@@ -1,9 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyNational, compileRegion } from '../../core/fastpath.ts';
-import { LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
+import { getCountries, parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import {
+  classifyNational,
+  compileRegion,
+  readInternational,
+  readNational,
+  type InternationalReading,
+} from '../../core/fastpath.ts';
+import { getRegionPlan, LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
 import { createGenerator } from '../../core/generate.ts';
-import { compareRegion, oracle, type Mismatch } from '../../bench/differential-lib.ts';
+import { compareRegion, oracle, rng, type Mismatch } from '../../bench/differential-lib.ts';
 import type { Region } from '../../core/types.ts';
 
 const FOCUS: Region[] = [
@@ -100,4 +107,94 @@ test('every number the generator produces is valid, with its type, for libphonen
       assert.equal(oracle(g.region, g.callingCode, nsn), 'valid:' + type, e164);
     });
   }
+});
+
+/** parse()'s reading of `text` as the fast readers report it, or 'invalid'. */
+function parsed(text: string, region?: Region): string {
+  let p: ReturnType<typeof parsePhoneNumberWithError>;
+  try {
+    p = parsePhoneNumberWithError(text, region);
+  } catch {
+    return 'invalid';
+  }
+  if (!p.isValid() || p.carrierCode) return 'invalid';
+  return `${p.country}:${p.nationalNumber}:${p.getType() ?? null}`;
+}
+
+function read(r: InternationalReading): string {
+  return r.kind === 'valid' ? `${r.region}:${r.nsn}:${r.type}` : 'invalid';
+}
+
+/**
+ * Inputs per region: valid numbers from the generator written every way a field writes digits
+ * (national significant number, with the trunk prefix, as formatNational() writes it, behind
+ * the region's IDD, behind its calling code), each also with one digit changed, one added and
+ * one dropped, so the national-prefix, IDD and attribution rules are all reached.
+ */
+function spellings(region: Region, count: number, seed: number): string[] {
+  const plan = getRegionPlan(region);
+  let g;
+  try {
+    g = createGenerator({ region, mode: 'random', count, seed: String(seed) });
+  } catch {
+    return []; // a plan with no number to generate
+  }
+  const next = rng(seed);
+  const idd = plan.iddPrefix ? (getExampleIdd(region) ?? null) : null;
+  const out: string[] = [];
+  g.fill(0, count, (_seq, e164) => {
+    const nsn = e164.slice(1 + g.callingCode.length);
+    const national = parsePhoneNumberWithError(e164).formatNational().replace(/\D/g, '');
+    const base = [nsn, national, plan.nationalPrefix ? plan.nationalPrefix + nsn : nsn, g.callingCode + nsn];
+    if (idd !== null) base.push(idd + e164.slice(1), idd + '0' + e164.slice(1));
+    for (const d of base) {
+      const i = Math.floor(next() * d.length);
+      out.push(d, d.slice(0, i) + String((Number(d[i]) + 1) % 10) + d.slice(i + 1), d + '5', d.slice(0, -1));
+    }
+  });
+  return out;
+}
+
+/** One IDD the region's IDDPrefix pattern accepts (its usual one, e.g. 011 for US). */
+function getExampleIdd(region: Region): string | undefined {
+  const re = new RegExp('^(?:' + getRegionPlan(region).iddPrefix + ')$');
+  return ['00', '011', '0011', '810', '001', '010', '0', '000', '119', '990', '009'].find((c) => re.test(c));
+}
+
+test('readNational reports valid only what parse(digits, region) reads valid, and most of it', () => {
+  const wrong: string[] = [];
+  let valid = 0;
+  let proven = 0;
+  getCountries().forEach((region, i) => {
+    for (const d of spellings(region, 8, 7000 + i)) {
+      const want = parsed(d, region);
+      const got = read(readNational(region, d));
+      if (want !== 'invalid') valid++;
+      if (got === 'invalid') continue;
+      proven++;
+      if (got !== want) wrong.push(`${region} ${d}: parse ${want}, readNational ${got}`);
+    }
+  });
+  assert.deepEqual(wrong.slice(0, 10), []);
+  assert.ok(valid > 5_000, `${valid} valid readings`);
+  // The fast path is worth having only if it proves most valid national numbers.
+  assert.ok(proven / valid > 0.6, `${proven} of ${valid} valid readings proven`);
+});
+
+test('readInternational reports valid only what parse("+" + digits) reads valid, and most of it', () => {
+  const wrong: string[] = [];
+  let valid = 0;
+  let proven = 0;
+  getCountries().forEach((region, i) => {
+    for (const d of spellings(region, 8, 9000 + i)) {
+      const want = parsed('+' + d);
+      const got = read(readInternational(d));
+      if (want !== 'invalid') valid++;
+      if (got === 'invalid') continue;
+      proven++;
+      if (got !== want) wrong.push(`+${d}: parse ${want}, readInternational ${got}`);
+    }
+  });
+  assert.deepEqual(wrong.slice(0, 10), []);
+  assert.ok(proven / valid > 0.9, `${proven} of ${valid} valid readings proven`);
 });
