@@ -201,13 +201,24 @@ export function readInternational(digits: string): InternationalReading {
     const callingCode = digits.slice(0, n);
     const regions = regionsForCallingCode(callingCode);
     if (regions === undefined) continue;
-    const nsn = digits.slice(n);
-    for (const r of regions) {
-      if ((r as string) === '001') return { kind: 'non-geographic', callingCode };
-      const type = compileRegion(r).typeOf(nsn);
-      if (type !== undefined) return { kind: 'valid', region: r, callingCode, nsn, type };
-    }
-    return NOT_VALID;
+    if ((regions[0] as string) === '001') return { kind: 'non-geographic', callingCode };
+    // parse() strips a national prefix written after the calling code (`+33 (0)1 …`) with the
+    // plan of the code's main region, regions[0] (metadata.js selectNumberingPlan).
+    const nsn = nationalNumberOf(nationalReader(regions[0]!), digits.slice(n));
+    return nsn === null ? NOT_VALID : attributed(callingCode, regions, nsn);
+  }
+  return NOT_VALID;
+}
+
+/**
+ * National significant number `nsn` (its national prefix already handled) of `callingCode`
+ * attributed and classified: the first region whose classifier accepts it.
+ */
+function attributed(callingCode: string, regions: readonly Region[], nsn: string): InternationalReading {
+  for (const r of regions) {
+    if ((r as string) === '001') return { kind: 'non-geographic', callingCode };
+    const type = compileRegion(r).typeOf(nsn);
+    if (type !== undefined) return { kind: 'valid', region: r, callingCode, nsn, type };
   }
   return NOT_VALID;
 }
@@ -283,7 +294,7 @@ function nationalNumberOf(r: NationalReader, digits: string): string | null {
  *  - else the national prefix is stripped as extractNationalNumber.js does with the region's
  *    plan, and the number is attributed as for `+cc` (getCountryByCallingCode.js). A number
  *    no region of the code claims, or one parse('+cc' + nsn) would strip again, is left to the
- *    parse (readInternational declines it), so `valid` is never wrong, only sometimes absent.
+ *    parse (the classifiers decline it), so `valid` is never wrong, only sometimes absent.
  * Proven against the parse by test/unit/fastpath.test.ts.
  * @throws Error for a region without metadata.
  */
@@ -301,6 +312,7 @@ export function readNational(region: Region, digits: string): InternationalReadi
   if (digits.startsWith(r.callingCode)) return NOT_VALID;
   const nsn = nationalNumberOf(r, digits);
   if (nsn === null) return NOT_VALID;
-  const read = readInternational(r.callingCode + nsn);
+  // parse() strips once: attribute the number as it is, without a second strip.
+  const read = attributed(r.callingCode, regionsForCallingCode(r.callingCode)!, nsn);
   return read.kind === 'valid' ? read : NOT_VALID;
 }

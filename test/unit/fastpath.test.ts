@@ -128,7 +128,8 @@ function read(r: InternationalReading): string {
 /**
  * Inputs per region: valid numbers from the generator written every way a field writes digits
  * (national significant number, with the trunk prefix, as formatNational() writes it, behind
- * the region's IDD, behind its calling code), each also with one digit changed, one added and
+ * the region's IDD, behind its calling code, with a trunk prefix after the calling code or
+ * doubled), each also with one digit changed, one added and
  * one dropped, so the national-prefix, IDD and attribution rules are all reached.
  */
 function spellings(region: Region, count: number, seed: number): string[] {
@@ -146,6 +147,8 @@ function spellings(region: Region, count: number, seed: number): string[] {
     const nsn = e164.slice(1 + g.callingCode.length);
     const national = parsePhoneNumberWithError(e164).formatNational().replace(/\D/g, '');
     const base = [nsn, national, plan.nationalPrefix ? plan.nationalPrefix + nsn : nsn, g.callingCode + nsn];
+    // A trunk prefix after the calling code, and a doubled one: parse() strips exactly one.
+    if (plan.nationalPrefix) base.push(g.callingCode + plan.nationalPrefix + nsn, plan.nationalPrefix.repeat(2) + nsn);
     if (idd !== null) base.push(idd + e164.slice(1), idd + '0' + e164.slice(1));
     for (const d of base) {
       const i = Math.floor(next() * d.length);
