@@ -38,9 +38,13 @@ const HARD_SEPARATOR_SOURCE =
 const HARD_SEPARATOR = new RegExp(HARD_SEPARATOR_SOURCE, 'giu');
 /**
  * The same, plus a label glued to the digits before it when a colon follows
- * (`Tel:+49 30 1234567Fax:+49 30 1234568`): used when repairs are on (ValidateOptions).
+ * (`Tel:+49 30 1234567Fax:+49 30 1234568`, `T:0612345678F:0612345679`; a one-letter label only
+ * with its colon): used when repairs are on (ValidateOptions).
  */
-const HARD_SEPARATOR_GLUED = new RegExp(`${HARD_SEPARATOR_SOURCE}|(?<=\\d)(?:${LONG_LABELS})\\s*:`, 'giu');
+const HARD_SEPARATOR_GLUED = new RegExp(
+  `${HARD_SEPARATOR_SOURCE}|(?<=\\d)(?:${LONG_LABELS}|${SHORT_LABELS})\\s*:`,
+  'giu',
+);
 // Quick test before running the full separator regex.
 const MAYBE_HARD = /[,;|\n\r\t\v\f\\&]|\/\/|\p{L}/u;
 const LETTER = /\p{L}/u;

@@ -126,6 +126,11 @@ test('labels glued to digits split the field into labelled numbers', () => {
     { e164: '+442079460321', label: 'phone' },
     { e164: '+442079460322', label: 'fax' },
   ]);
+  // One-letter labels glue only with their colon.
+  expectRows('T:0612345678F:0612345679', 'NL', [
+    { e164: '+31612345678', label: 'phone' },
+    { e164: '+31612345679', label: 'fax' },
+  ]);
   // Vanity text is not a glued label (no colon).
   expectRows('1-800-FAX-ME-NOW', 'US', [{ error: 'NOT_A_NUMBER' }]);
 });
