@@ -164,20 +164,38 @@ function getExampleIdd(region: Region): string | undefined {
   return ['00', '011', '0011', '810', '001', '010', '0', '000', '119', '990', '009'].find((c) => re.test(c));
 }
 
-test('readNational reports valid only what parse(digits, region) reads valid, and most of it', () => {
+/**
+ * Compares a fast reader with parse() over every region's {@link spellings}: the readings it
+ * proves valid that parse() reads otherwise (must be none), and how many of parse()'s valid
+ * readings it proves.
+ */
+function compareWithParse(
+  seed: number,
+  want: (region: Region, digits: string) => string,
+  got: (region: Region, digits: string) => string,
+): { wrong: string[]; valid: number; proven: number } {
   const wrong: string[] = [];
   let valid = 0;
   let proven = 0;
   getCountries().forEach((region, i) => {
-    for (const d of spellings(region, 8, 7000 + i)) {
-      const want = parsed(d, region);
-      const got = read(readNational(region, d));
-      if (want !== 'invalid') valid++;
-      if (got === 'invalid') continue;
+    for (const d of spellings(region, 8, seed + i)) {
+      const w = want(region, d);
+      const g = got(region, d);
+      if (w !== 'invalid') valid++;
+      if (g === 'invalid') continue;
       proven++;
-      if (got !== want) wrong.push(`${region} ${d}: parse ${want}, readNational ${got}`);
+      if (g !== w) wrong.push(`${region} ${d}: parse ${w}, fast ${g}`);
     }
   });
+  return { wrong, valid, proven };
+}
+
+test('readNational reports valid only what parse(digits, region) reads valid, and most of it', () => {
+  const { wrong, valid, proven } = compareWithParse(
+    7000,
+    (region, d) => parsed(d, region),
+    (region, d) => read(readNational(region, d)),
+  );
   assert.deepEqual(wrong.slice(0, 10), []);
   assert.ok(valid > 5_000, `${valid} valid readings`);
   // The fast path is worth having only if it proves most valid national numbers.
@@ -185,19 +203,11 @@ test('readNational reports valid only what parse(digits, region) reads valid, an
 });
 
 test('readInternational reports valid only what parse("+" + digits) reads valid, and most of it', () => {
-  const wrong: string[] = [];
-  let valid = 0;
-  let proven = 0;
-  getCountries().forEach((region, i) => {
-    for (const d of spellings(region, 8, 9000 + i)) {
-      const want = parsed('+' + d);
-      const got = read(readInternational(d));
-      if (want !== 'invalid') valid++;
-      if (got === 'invalid') continue;
-      proven++;
-      if (got !== want) wrong.push(`+${d}: parse ${want}, readInternational ${got}`);
-    }
-  });
+  const { wrong, valid, proven } = compareWithParse(
+    9000,
+    (_region, d) => parsed('+' + d),
+    (_region, d) => read(readInternational(d)),
+  );
   assert.deepEqual(wrong.slice(0, 10), []);
   assert.ok(proven / valid > 0.9, `${proven} of ${valid} valid readings proven`);
 });
