@@ -8,7 +8,7 @@ import type { CheckResult, ErrorReason, Region } from './types.ts';
 import type { RepairCode, WarningCode } from './codes.ts';
 import { countDigits } from './normalize.ts';
 import { phoneNumberOf, regionsForCallingCode } from './metadata.ts';
-import { readInternational, readNational } from './fastpath.ts';
+import { type InternationalReading, readInternational, readNational } from './fastpath.ts';
 import { formatNationalOf, lengthOf, nationalPrefixOf, verdictOf } from './plan-mirror.ts';
 import { expandShorthand, SUBSTANTIAL_DIGITS, type Scored } from './split.ts';
 
@@ -204,13 +204,15 @@ const NOT_DIGIT = /\D/g;
  * The reading of `+digits` text when the compiled classifier (core/fastpath.ts) finds it valid:
  * the region it names is the one libphonenumber attributes the number to, with the same
  * national significant number (the classifier's contract, proven by test/unit/fastpath.test.ts
- * and bench/differential.ts), so the verdicts are those of a parse, without the parse. null
- * when the text is not that shape or the number is not valid (the caller then parses).
+ * and bench/differential.ts), so the verdicts are those of a parse, without the parse. An
+ * invalid number is read the same way when the reader knows the PhoneNumber parse() would
+ * return (InternationalReading's `parsedAs`). null when the text is not that shape or the
+ * reading is not known (the caller then parses).
  */
 function fastInternational(text: string, input: string, region: Region | undefined): Checked | null {
   if (text.length > MAX_INPUT_LENGTH || !PLAIN_INTERNATIONAL.test(text)) return null;
-  const read = readInternational(text.replace(NOT_DIGIT, ''));
-  return read.kind === 'valid' ? fromParsed(phoneNumberOf(read.region, read.nsn), input, text, region, false) : null;
+  const digits = text.replace(NOT_DIGIT, '');
+  return fromReading(readInternational(digits), digits, input, text, region);
 }
 
 /**
@@ -224,18 +226,42 @@ const MAX_INPUT_LENGTH = 250;
 /**
  * The same for text in national format with a default region (readNational in
  * core/fastpath.ts mirrors parse(text, region), IDD included). null when the text is not that
- * shape or the reading is not proven valid (the caller then parses).
+ * shape or the reading is not known (the caller then parses).
  */
 function fastNational(text: string, input: string, region: Region | undefined): Checked | null {
   if (region === undefined || text.length > MAX_INPUT_LENGTH || !PLAIN_NATIONAL.test(text)) return null;
-  const read = readNational(region, text.replace(NOT_DIGIT, ''));
-  return read.kind === 'valid' ? fromParsed(phoneNumberOf(read.region, read.nsn), input, text, region, false) : null;
+  const digits = text.replace(NOT_DIGIT, '');
+  return fromReading(readNational(region, digits), digits, input, text, region);
+}
+
+/**
+ * The row of a fast reading of `text` (its ASCII `digits`): the PhoneNumber parse() would
+ * return, built without a parse. An invalid reading needs 3 digits: with fewer, punctuation
+ * makes the text not viable (isViablePhoneNumber.js) and parse() throws TOO_SHORT.
+ */
+function fromReading(
+  read: InternationalReading,
+  digits: string,
+  input: string,
+  text: string,
+  region: Region | undefined,
+): Checked | null {
+  const at = read.kind === 'valid' ? read : read.kind === 'invalid' && digits.length >= 3 ? read.parsedAs : undefined;
+  return at === undefined ? null : fromParsed(phoneNumberOf(at.region, at.nsn), input, text, region, false);
 }
 
 /** Parses letter-free `text` (already normalised) once and builds the result. Never throws. */
 export function checkText(text: string, input: string, region: Region | undefined): Checked {
-  const fast = fastInternational(text, input, region) ?? fastNational(text, input, region);
-  if (fast !== null) return fast;
+  return (
+    fastInternational(text, input, region) ?? fastNational(text, input, region) ?? parsedCheck(text, input, region)
+  );
+}
+
+/**
+ * {@link checkText} through parse() alone, without the fast readers: what they must equal
+ * (test/unit/fastpath.test.ts).
+ */
+export function parsedCheck(text: string, input: string, region: Region | undefined): Checked {
   let pn: PhoneNumber;
   // ParseError is control flow here; capturing its stack trace costs more than the parse.
   const limit = Error.stackTraceLimit;

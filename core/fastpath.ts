@@ -43,7 +43,17 @@ export interface RegionClassifier {
   typeOf(nsn: string): NumberType | null | undefined;
 }
 
-const classifierCache = new Map<string, RegionClassifier>();
+/**
+ * A classifier with its two halves kept apart for {@link attributed}: `ownTypeOf` is typeOf
+ * without the earlier regions' claims, `claims` is getCountryByNationalNumber.js's test of this
+ * region alone.
+ */
+interface CompiledRegion extends RegionClassifier {
+  ownTypeOf(nsn: string): NumberType | null | undefined;
+  claims(nsn: string): boolean;
+}
+
+const classifierCache = new Map<string, CompiledRegion>();
 
 const claimersByCode = new Map<string, Array<{ region: Region; c: Claimer }>>();
 
@@ -99,6 +109,10 @@ function countryByCallingCode(callingCode: string, nsn: string): Region | undefi
  * @throws Error for a region without metadata.
  */
 export function compileRegion(region: Region): RegionClassifier {
+  return compiled(region);
+}
+
+function compiled(region: Region): CompiledRegion {
   const hit = classifierCache.get(region);
   if (hit) return hit;
   const plan = getRegionPlan(region);
@@ -139,29 +153,43 @@ export function compileRegion(region: Region): RegionClassifier {
     return L.includes(n); // else INVALID_LENGTH
   };
 
-  const typeOf = (nsn: string): NumberType | null | undefined => {
-    const n = nsn.length;
-    if (n < MIN_LENGTH_FOR_NSN || n > MAX_LENGTH_FOR_NSN || !DIGITS.test(nsn)) return undefined;
+  const ownLength = (nsn: string): boolean =>
+    nsn.length >= MIN_LENGTH_FOR_NSN && nsn.length <= MAX_LENGTH_FOR_NSN && DIGITS.test(nsn);
+  // typeOf less the earlier regions' claims; the length check is the caller's.
+  const ownChecked = (nsn: string): NumberType | null | undefined => {
     if (stripRe !== null) {
       const m = stripRe.exec(nsn);
       if (m !== null && strips(nsn, m)) return undefined;
-    }
-    for (let i = 0; i < earlier.length; i++) {
-      const c = earlier[i]!;
-      if (c.leadingDigits !== null ? c.leadingDigits.test(nsn) : numberType(c.types, nsn, n, testRegExp) !== undefined)
-        return undefined;
     }
     if (ownLeading !== null) {
       // Claimed on leading digits alone; validity is then checked separately by isValid().
       if (!ownLeading.test(nsn)) return undefined;
     }
-    return validType(own, nsn, n, testRegExp);
+    return validType(own, nsn, nsn.length, testRegExp);
+  };
+  const selfLeading = plan.leadingDigits ? new RegExp('^(?:' + plan.leadingDigits + ')') : null;
+
+  const typeOf = (nsn: string): NumberType | null | undefined => {
+    if (!ownLength(nsn)) return undefined;
+    for (let i = 0; i < earlier.length; i++) {
+      const c = earlier[i]!;
+      if (
+        c.leadingDigits !== null
+          ? c.leadingDigits.test(nsn)
+          : numberType(c.types, nsn, nsn.length, testRegExp) !== undefined
+      )
+        return undefined;
+    }
+    return ownChecked(nsn);
   };
 
-  const classifier: RegionClassifier = {
+  const classifier: CompiledRegion = {
     region,
     callingCode: cc,
     typeOf,
+    ownTypeOf: (nsn) => (ownLength(nsn) ? ownChecked(nsn) : undefined),
+    claims: (nsn) =>
+      selfLeading !== null ? selfLeading.test(nsn) : numberType(own, nsn, nsn.length, testRegExp) !== undefined,
     classify(nsn: string): Classification {
       const t = typeOf(nsn);
       return t === undefined ? INVALID : { valid: true, type: t };
@@ -185,7 +213,16 @@ export function classifyNational(region: Region, nsn: string): Classification {
 export type InternationalReading =
   | { kind: 'valid'; region: Region; callingCode: string; nsn: string; type: NumberType | null }
   | { kind: 'non-geographic'; callingCode: string }
-  | { kind: 'invalid' };
+  | {
+      kind: 'invalid';
+      /**
+       * What parse() returns instead of throwing, when the readers know it: the region it sets
+       * on the PhoneNumber and the national significant number it keeps (the caller builds
+       * that PhoneNumber and reports the invalid reading without parsing). Absent when parse()
+       * may throw, capture a carrier code, or leave the region unset.
+       */
+      parsedAs?: { region: Region; nsn: string };
+    };
 
 const NOT_VALID: InternationalReading = Object.freeze({ kind: 'invalid' });
 
@@ -205,9 +242,24 @@ export function readInternational(digits: string): InternationalReading {
     // parse() strips a national prefix written after the calling code (`+33 (0)1 …`) with the
     // plan of the code's main region, regions[0] (metadata.js selectNumberingPlan).
     const nsn = nationalNumberOf(nationalReader(regions[0]!), digits.slice(n));
-    return nsn === null ? NOT_VALID : attributed(callingCode, regions, nsn);
+    if (nsn === null) return NOT_VALID;
+    const read = attributed(callingCode, regions, nsn);
+    return read.kind === 'invalid' ? parsedAs(callingCode, nsn, undefined) : read;
   }
   return NOT_VALID;
+}
+
+/**
+ * The invalid reading parse() returns for `nsn` of `callingCode` (see InternationalReading):
+ * parse.js keeps a PhoneNumber when the NSN is 2–17 digits long; its region is
+ * getCountryByCallingCode.js's, else the default region of a national-format number
+ * (parse.js parsePhoneNumber). Digits alone are always viable (isViablePhoneNumber.js); text
+ * with punctuation and fewer than 3 digits is not, which is the caller's check.
+ */
+function parsedAs(callingCode: string, nsn: string, defaultRegion: Region | undefined): InternationalReading {
+  if (nsn.length < MIN_LENGTH_FOR_NSN || nsn.length > MAX_LENGTH_FOR_NSN) return NOT_VALID;
+  const region = countryByCallingCode(callingCode, nsn) ?? defaultRegion;
+  return region === undefined ? NOT_VALID : { kind: 'invalid', parsedAs: { region, nsn } };
 }
 
 /**
@@ -215,10 +267,14 @@ export function readInternational(digits: string): InternationalReading {
  * attributed and classified: the first region whose classifier accepts it.
  */
 function attributed(callingCode: string, regions: readonly Region[], nsn: string): InternationalReading {
+  // typeOf of region i is its own verdict unless an earlier region claims the number, so one
+  // pass in metadata order decides: the first own verdict wins, the first claim ends the search.
   for (const r of regions) {
     if ((r as string) === '001') return { kind: 'non-geographic', callingCode };
-    const type = compileRegion(r).typeOf(nsn);
+    const c = compiled(r);
+    const type = c.ownTypeOf(nsn);
     if (type !== undefined) return { kind: 'valid', region: r, callingCode, nsn, type };
+    if (c.claims(nsn)) return NOT_VALID;
   }
   return NOT_VALID;
 }
@@ -314,5 +370,5 @@ export function readNational(region: Region, digits: string): InternationalReadi
   if (nsn === null) return NOT_VALID;
   // parse() strips once: attribute the number as it is, without a second strip.
   const read = attributed(r.callingCode, regionsForCallingCode(r.callingCode)!, nsn);
-  return read.kind === 'valid' ? read : NOT_VALID;
+  return read.kind === 'valid' ? read : parsedAs(r.callingCode, nsn, region);
 }

@@ -9,6 +9,7 @@ import {
   type InternationalReading,
 } from '../../core/fastpath.ts';
 import { getRegionPlan, LIBPHONENUMBER_VERSION } from '../../core/metadata.ts';
+import { checkText, parsedCheck, type Checked } from '../../core/check-text.ts';
 import { createGenerator } from '../../core/generate.ts';
 import { compareRegion, oracle, rng, type Mismatch } from '../../bench/differential-lib.ts';
 import type { Region } from '../../core/types.ts';
@@ -210,4 +211,77 @@ test('readInternational reports valid only what parse("+" + digits) reads valid,
   );
   assert.deepEqual(wrong.slice(0, 10), []);
   assert.ok(proven / valid > 0.9, `${proven} of ${valid} valid readings proven`);
+});
+
+/** What parse() returns for `text`, as the fields fromParsed() reads, and whether it is valid. */
+function parsedNumber(text: string, region?: Region): { key: string; valid: boolean } | 'throws' {
+  try {
+    const p = parsePhoneNumberWithError(text, region);
+    const key = `${p.country}:${p.countryCallingCode}:${p.nationalNumber}:${p.carrierCode ?? ''}:${p.ext ?? ''}`;
+    return { key, valid: p.isValid() };
+  } catch {
+    return 'throws';
+  }
+}
+
+function parsedAsOf(r: InternationalReading): string | null {
+  if (r.kind !== 'invalid' || r.parsedAs === undefined) return null;
+  const { region, nsn } = r.parsedAs;
+  return `${region}:${getRegionPlan(region).callingCode}:${nsn}::`;
+}
+
+test('an invalid reading the readers report is the PhoneNumber parse() returns', () => {
+  let known = 0;
+  let invalid = 0;
+  const wrong: string[] = [];
+  getCountries().forEach((region, i) => {
+    // The spellings' digit changes make most of them invalid; short and long ones probe parse()'s throws.
+    for (const d of [...spellings(region, 6, 11000 + i), '1', '12', '123', '0'.repeat(18), '1'.repeat(20)]) {
+      for (const [got, want] of [
+        [parsedAsOf(readNational(region, d)), parsedNumber(d, region)],
+        [parsedAsOf(readInternational(d)), parsedNumber('+' + d)],
+      ] as const) {
+        if (want !== 'throws' && !want.valid) invalid++;
+        if (got === null) continue;
+        known++;
+        if (want === 'throws' || got !== want.key)
+          wrong.push(`${region} ${d}: parse ${JSON.stringify(want)}, reader ${got}`);
+      }
+    }
+  });
+  assert.deepEqual(wrong.slice(0, 10), []);
+  // Worth having only if it spares most invalid readings their parse.
+  assert.ok(known / invalid > 0.5, `${known} of ${invalid} invalid readings known`);
+});
+
+/** A reading's row without its PhoneNumber object (compared by the fields above instead). */
+function rowOf(c: Checked): unknown {
+  const { pn, ...rest } = c;
+  return { ...rest, pn: pn === null ? null : `${pn.country}:${pn.number}:${pn.carrierCode ?? ''}:${pn.ext ?? ''}` };
+}
+
+test('checkText gives the row a parse gives, for valid and invalid text, punctuated or not', () => {
+  const wrong: string[] = [];
+  let n = 0;
+  getCountries().forEach((region, i) => {
+    const texts = ['1-2', '(12', '12)', '1 2', '+1 2', '+12', '(0)1', '1.2.3', '(1) 2'];
+    for (const d of spellings(region, 2, 13000 + i)) {
+      texts.push(
+        d,
+        '+' + d,
+        `(${d.slice(0, 3)}) ${d.slice(3)}`,
+        d.replace(/(\d{3})(?=\d)/g, '$1-'),
+        `+${d.slice(0, 2)} (0) ${d.slice(2)}`,
+      );
+    }
+    for (const t of texts) {
+      n++;
+      const got = rowOf(checkText(t, t, region));
+      const want = rowOf(parsedCheck(t, t, region));
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        wrong.push(`${region} ${JSON.stringify(t)}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+    }
+  });
+  assert.deepEqual(wrong.slice(0, 5), []);
+  assert.ok(n > 20_000, `${n} texts`);
 });
