@@ -43,7 +43,9 @@ function compile(key: string): CompiledPlan {
       const lead = f.leadingDigitsPatterns;
       const rule = f.nationalPrefixFormattingRule;
       return {
-        leading: lead.length > 0 ? new RegExp(lead[lead.length - 1]!) : null,
+        // format.js tests `search(leading) === 0`: the same as a match anchored at 0, which
+        // fails without scanning the rest of the number.
+        leading: lead.length > 0 ? new RegExp('^(?:' + lead[lead.length - 1]! + ')') : null,
         whole: anchored(f.pattern),
         re: new RegExp(f.pattern),
         replacement: rule ? f.format.replace(FIRST_GROUP, rule) : f.format,
@@ -86,7 +88,7 @@ export function formatNationalOf(pn: PhoneNumber): string {
   const plan = planOf(pn);
   let out = nn;
   for (const f of plan.formats) {
-    if (f.leading !== null && nn.search(f.leading) !== 0) continue;
+    if (f.leading !== null && !f.leading.test(nn)) continue;
     if (!f.whole.test(nn)) continue;
     out = nn.replace(f.re, f.replacement);
     break;
