@@ -1,10 +1,29 @@
 # One image for every PhoneBatch component; the Helm chart picks the entry point:
-#   api       node --import tsx api/main.ts
-#   worker    node --import tsx workflows/worker.ts
-#   operator  node --import tsx operator/main.ts
-#   migrate   node bin/phonebatch.mjs migrate
-# TypeScript runs through tsx (a runtime dependency), so there is no build step.
-# Runs as a non-root user with a read-only root filesystem (tsx caches in /tmp, an emptyDir).
+#   api       node dist/api/main.js
+#   worker    node dist/workflows/worker.js
+#   operator  node dist/operator/main.js
+#   migrate   node dist/cli/main.js migrate
+# Processes run the compiled JavaScript from `npm run build` (tsconfig.build.json, then
+# scripts/build-assets.ts: SQL migrations and the prebuilt workflow bundle beside the code),
+# not TypeScript through tsx: less memory and a faster start (figures in the README).
+# Runs as a non-root user with a read-only root filesystem.
+FROM node:20-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY batches ./batches
+COPY core ./core
+COPY db ./db
+COPY workflows ./workflows
+COPY lib ./lib
+COPY cli ./cli
+COPY api ./api
+COPY operator ./operator
+COPY devstack ./devstack
+COPY scripts/build-assets.ts ./scripts/build-assets.ts
+RUN PHONEBATCH_CACHE=/tmp/phonebatch-cache npm run build
+
 FROM node:20-slim
 
 ENV NODE_ENV=production \
@@ -13,24 +32,14 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# Dependencies first, for layer caching. --omit=dev: typescript and @types are not needed
-# at runtime (tsx strips types without checking them).
+# Runtime dependencies only: typescript, webpack's users and @types stay in the build stage.
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit \
  && npm cache clean --force
 
-COPY bin ./bin
-COPY lib ./lib
-COPY batches ./batches
-COPY core ./core
+COPY --from=build /src/dist ./dist
 COPY data ./data
-COPY db ./db
-COPY workflows ./workflows
-COPY api ./api
-COPY cli ./cli
-COPY operator ./operator
 COPY crds ./crds
-COPY tsconfig.json ./
 
 # A fixed numeric UID, so `runAsNonRoot` can verify it without a passwd lookup.
 RUN groupadd --system --gid 10001 phonebatch \
@@ -38,4 +47,4 @@ RUN groupadd --system --gid 10001 phonebatch \
 USER 10001:10001
 
 # Overridden per component by the chart.
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "dist/api/main.js"]

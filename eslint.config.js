@@ -33,7 +33,7 @@ const UPPER = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'crds/', 'charts/', 'data/', '.tmp/', 'tools/'],
+    ignores: ['node_modules/', 'dist/', 'crds/', 'charts/', 'data/', '.tmp/', 'tools/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -3,7 +3,7 @@
  * machine. Prints figures and targets; asserts nothing (speed is reported, not tested).
  *
  *   BENCH_COUNT   numbers in the end-to-end generate run (default 10,000,000)
- *   BENCH_ONLY    comma list of sections: core,e2e,validate (default all)
+ *   BENCH_ONLY    comma list of sections: core,startup,e2e,validate (default all)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { parsePhoneNumber, type CountryCode } from 'libphonenumber-js/max';
 import { startPostgres } from '../devstack/postgres.ts';
 import { startTemporal } from '../devstack/temporal.ts';
-import { spawnWorkerProcess } from '../devstack/worker.ts';
+import { spawnWorkerProcess, stopProcess } from '../devstack/worker.ts';
 import { getPool, closePools } from '../db/pool.ts';
 import { checkLedger, NUMBER_COLUMNS } from '../db/chunks.ts';
 import { GENERATE_CHUNK } from '../workflows/activities.ts';
@@ -25,7 +25,7 @@ import type { Config } from '../lib/config.ts';
 import { ROOT } from '../test/support/stack.ts';
 
 const COUNT = Number(process.env.BENCH_COUNT ?? 10_000_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,e2e,validate').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'core,startup,e2e,validate').split(','));
 const out = (s = '') => process.stdout.write(s + '\n');
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
@@ -133,6 +133,40 @@ function rssMb(pid: number): number {
   }
 }
 
+/**
+ * Worker start-up and idle memory, TypeScript through tsx against the compiled build the image
+ * runs (devstack/entry.ts): milliseconds from spawn until Temporal lists the worker as a poller
+ * of its task queue, and RSS 3 s later.
+ */
+async function benchStartup(config: Config, client: Awaited<ReturnType<typeof connectClient>>): Promise<void> {
+  out('## worker start-up: tsx vs compiled (dist/)');
+  const figures: Record<string, { ms: number; mb: number }> = {};
+  for (const compiled of [false, true]) {
+    const taskQueue = `bench-startup-${compiled ? 'compiled' : 'tsx'}`;
+    const t0 = performance.now();
+    const w = spawnWorkerProcess({ ...config, taskQueue }, {}, compiled);
+    for (;;) {
+      const r = await client.workflowService.describeTaskQueue({
+        namespace: config.temporalNamespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+      });
+      if (r.pollers?.length) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const ms = performance.now() - t0;
+    await new Promise((res) => setTimeout(res, 3000));
+    const mb = rssMb(w.pid!);
+    await stopProcess(w);
+    figures[compiled ? 'compiled' : 'tsx'] = { ms, mb };
+    out(`  ${compiled ? 'compiled' : 'tsx     '}: polling after ${fmt(ms)} ms, idle RSS ${mb.toFixed(0)} MB`);
+  }
+  const { tsx, compiled } = figures as { tsx: { ms: number; mb: number }; compiled: { ms: number; mb: number } };
+  out(
+    `  compiled / tsx: start-up ${(compiled.ms / tsx.ms).toFixed(2)}, idle RSS ${(compiled.mb / tsx.mb).toFixed(2)} (target: both < 1)\n`,
+  );
+}
+
 async function benchE2e(): Promise<void> {
   const pgSrv = await startPostgres();
   const temporal = await startTemporal();
@@ -148,6 +182,7 @@ async function benchE2e(): Promise<void> {
   const client = await connectClient(config);
   const service = new BatchService({ pool, temporal: client, taskQueue: config.taskQueue });
   try {
+    if (ONLY.has('startup')) await benchStartup(config, client);
     if (ONLY.has('e2e')) {
       out(`## end-to-end random generation through Temporal into PostgreSQL (${fmt(COUNT)} numbers)`);
       // Interleaved, best of two each: the first COPY into a fresh table warms caches for the rest.
@@ -253,4 +288,4 @@ out(
   `PhoneBatch benchmarks — ${new Date().toISOString()} — node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`,
 );
 if (ONLY.has('core')) benchCore();
-if (ONLY.has('e2e') || ONLY.has('validate')) await benchE2e();
+if (ONLY.has('startup') || ONLY.has('e2e') || ONLY.has('validate')) await benchE2e();

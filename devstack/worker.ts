@@ -1,24 +1,26 @@
 /**
- * Starts a worker (workflows/worker.ts) as a child process, the way demo, tests and benchmarks
+ * Starts a worker (workflows/worker.ts, or its build: devstack/entry.ts) as a child process, the way demo, tests and benchmarks
  * run it. The V8 old-space limit keeps the worker's RSS flat: without it V8 lets garbage from
  * the row-building hot path pile up to hundreds of MB before collecting.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../lib/config.ts';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { COMPILED, entryArgs } from './entry.ts';
 
 /** Old-space limit of a worker process, in MB (PHONEBATCH_WORKER_HEAP_MB). */
 const WORKER_HEAP_MB = Number(process.env.PHONEBATCH_WORKER_HEAP_MB ?? 160);
 
-export function spawnWorkerProcess(config: Config, env: Record<string, string> = {}): ChildProcess {
+/** `compiled`: run dist/ instead of the sources (default PHONEBATCH_COMPILED, devstack/entry.ts). */
+export function spawnWorkerProcess(
+  config: Config,
+  env: Record<string, string> = {},
+  compiled = COMPILED,
+): ChildProcess {
   // PHONEBATCH_WORKER_NODE_ARGS: extra node flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const extra = (process.env.PHONEBATCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(
     process.execPath,
-    [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, '--import', 'tsx', join(ROOT, 'workflows/worker.ts')],
+    [`--max-old-space-size=${WORKER_HEAP_MB}`, ...extra, ...entryArgs('workflows/worker', compiled)],
     {
       env: {
         ...process.env,

@@ -27,8 +27,15 @@ function sdkVersion(): string {
   return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
 }
 
-/** Path of the cached bundle for the current sources; builds it (in a child process) if missing. */
+/** The bundle `npm run build` ships beside the compiled worker (scripts/build-assets.ts). */
+export const SHIPPED_BUNDLE = join(HERE, 'workflow-bundle.js');
+
+/**
+ * Path of the workflow bundle: the shipped one in a build (dist/, the container image), else
+ * the cached bundle for the current sources, built (in a child process) if missing.
+ */
 export function workflowBundlePath(): string {
+  if (existsSync(SHIPPED_BUNDLE)) return SHIPPED_BUNDLE;
   const h = createHash('sha256').update(sdkVersion());
   for (const f of SOURCES) h.update(readFileSync(join(HERE, f)));
   const cache = join(process.env.PHONEBATCH_CACHE ?? join(homedir(), '.cache/phonebatch'), 'workflow-bundles');

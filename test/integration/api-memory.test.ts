@@ -1,15 +1,15 @@
 /**
  * The upload and export streams keep the API's memory flat on 1,000,000 rows. The API runs as
- * its own process (api/main.ts), so its RSS is measured alone, from /proc, every 50 ms.
+ * its own process (api/main.ts, or its build: devstack/entry.ts), so its RSS is measured alone, from /proc, every 50 ms.
  * Asserts a memory bound (streaming correctness), never a time.
  */
+import { entryArgs } from '../../devstack/entry.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startStack, ROOT, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 import { createToken } from '../../db/tokens.ts';
 import { insertBatch } from '../../db/batches.ts';
 import { WebSocket } from 'ws';
@@ -82,7 +82,7 @@ async function drain(path: string): Promise<{ status: number; bytes: number; lin
 before(async () => {
   stack = await startStack();
   token = (await createToken(stack.pool, 'mem')).token;
-  api = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'api/main.ts')], {
+  api = spawn(process.execPath, entryArgs('api/main'), {
     env: {
       ...process.env,
       PHONEBATCH_DATABASE_URL: stack.config.databaseUrl,

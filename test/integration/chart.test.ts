@@ -6,6 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import {
@@ -109,9 +110,14 @@ test('one Deployment per component, from one image with different commands', () 
   const byName = Object.fromEntries(deps.map((d) => [d.metadata.name, d.spec.template.spec.containers[0]]));
   assert.deepEqual(Object.keys(byName).sort(), ['pb-phonebatch-api', 'pb-phonebatch-operator', 'pb-phonebatch-worker']);
   assert.equal(new Set(Object.values(byName).map((c: any) => c.image)).size, 1, 'one image');
-  assert.deepEqual(byName['pb-phonebatch-api'].command.at(-1), 'api/main.ts');
-  assert.deepEqual(byName['pb-phonebatch-worker'].command.at(-1), 'workflows/worker.ts');
-  assert.deepEqual(byName['pb-phonebatch-operator'].command.at(-1), 'operator/main.ts');
+  // The image runs the compiled build (Dockerfile, `npm run build`), and each entry point is in it.
+  assert.deepEqual(byName['pb-phonebatch-api'].command, ['node', 'dist/api/main.js']);
+  assert.deepEqual(byName['pb-phonebatch-worker'].command, ['node', 'dist/workflows/worker.js']);
+  assert.deepEqual(byName['pb-phonebatch-operator'].command, ['node', 'dist/operator/main.js']);
+  if (process.env.PHONEBATCH_COMPILED === '1') {
+    for (const c of Object.values(byName) as any[])
+      assert.ok(existsSync(join(ROOT, c.command[1])), `${c.command[1]} built`);
+  }
   for (const c of Object.values(byName) as any[]) {
     assert.ok(c.resources?.requests && c.resources?.limits, `${c.name} has resources`);
     assert.ok(c.livenessProbe, `${c.name} has a liveness probe`);

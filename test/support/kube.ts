@@ -8,6 +8,7 @@
  * test can run a process under a chart's least-privilege RBAC. Authorization: RBAC.
  * Serving certificates: self-signed by the apiserver itself (`--cert-dir`).
  */
+import { entryArgs } from '../../devstack/entry.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -289,10 +290,10 @@ export interface OperatorEnv {
   extra?: Record<string, string>;
 }
 
-/** Starts `node --import tsx operator/main.ts` as a child process; resolves once /healthz answers. */
+/** Starts the operator (operator/main.ts, or its build: devstack/entry.ts) as a child process; resolves once /healthz answers. */
 export async function startOperator(o: OperatorEnv): Promise<OperatorProcess> {
   const httpPort = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'operator/main.ts')], {
+  const child = spawn(process.execPath, entryArgs('operator/main'), {
     env: {
       ...process.env,
       KUBECONFIG: o.kubeconfig,
